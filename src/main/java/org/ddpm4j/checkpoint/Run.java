@@ -1,0 +1,129 @@
+package org.ddpm4j.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.util.Json;
+import org.ddpm4j.util.Rng;
+
+/**
+ * A run directory: {@code checkpoint.ddpm} (configs + weights + training state), a readable copy of the
+ * configs in {@code config.json}, and the training log {@code train_log.jsonl}.
+ *
+ * @param dir the run directory
+ * @param checkpoint the verified checkpoint contents
+ * @param model the network config stored in it
+ * @param diffusion the diffusion config stored in it
+ */
+public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, DiffusionConfig diffusion) {
+
+    public static final String CHECKPOINT = "checkpoint.ddpm";
+    public static final String CONFIG = "config.json";
+    public static final String LOG = "train_log.jsonl";
+    public static final String WEIGHTS = "model/";
+    public static final String EMA = "ema/";
+
+    /** True if {@code dir} holds a checkpoint. */
+    public static boolean exists(Path dir) {
+        return Files.isRegularFile(dir.resolve(CHECKPOINT));
+    }
+
+    /** Opens and verifies a run directory; a missing or damaged checkpoint is a one-line error. */
+    public static Run open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new DdpmException("no run at " + dir + " (expected a directory made by ./ddpm train)");
+        }
+        Path file = dir.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            throw new DdpmException("no checkpoint in " + dir + " (expected " + file + ")");
+        }
+        CheckpointFile c = CheckpointFile.read(file);
+        ModelConfig model = Json.decode(c.meta().get("model"), ModelConfig.class, file + ": model config");
+        DiffusionConfig diffusion = Json.decode(c.meta().get("diffusion"), DiffusionConfig.class, file + ": diffusion config");
+        return new Run(dir, c, model, diffusion);
+    }
+
+    /** The training config section, as stored. */
+    public JsonObject trainSection() {
+        JsonObject t = checkpoint.meta().getAsJsonObject("train");
+        return t == null ? new JsonObject() : t;
+    }
+
+    /** The training-state section (step, RNG, ...), as stored. */
+    public JsonObject stateSection() {
+        JsonObject s = checkpoint.meta().getAsJsonObject("state");
+        return s == null ? new JsonObject() : s;
+    }
+
+    /** Builds the stored network and loads its weights: the EMA weights if present and asked for. */
+    public Denoiser loadModel(NDManager manager, boolean preferEma) {
+        String prefix = preferEma && hasTensors(EMA) ? EMA : WEIGHTS;
+        Denoiser d = Denoiser.create(model, manager, new Rng(0));
+        try {
+            restore(d, prefix);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    /** True if any tensor name starts with {@code prefix}. */
+    public boolean hasTensors(String prefix) {
+        return checkpoint.tensors().keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    }
+
+    /** Copies the tensors under {@code prefix} into the network, checking every name and shape. */
+    public void restore(Denoiser d, String prefix) {
+        Path file = dir.resolve(CHECKPOINT);
+        for (Denoiser.NamedParameter p : d.parameters()) {
+            Tensor t = checkpoint.tensors().get(prefix + p.name());
+            if (t == null) {
+                throw new DdpmException(file + ": checkpoint does not match its " + model.type()
+                        + " model (no weights for " + p.name() + ")");
+            }
+            long[] expected = p.array().getShape().getShape();
+            if (!Arrays.equals(expected, t.shape())) {
+                throw new DdpmException(file + ": checkpoint does not match its " + model.type() + " model ("
+                        + p.name() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(expected) + ")");
+            }
+            p.array().set(t.data());
+        }
+    }
+
+    /** The network's weights as checkpoint tensors named {@code prefix + parameter name}. */
+    public static Map<String, Tensor> export(Denoiser d, String prefix) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Denoiser.NamedParameter p : d.parameters()) {
+            out.put(prefix + p.name(), toTensor(p.array()));
+        }
+        return out;
+    }
+
+    public static Tensor toTensor(NDArray a) {
+        return new Tensor(a.getShape().getShape(), a.toFloatArray());
+    }
+
+    /**
+     * Writes a run's checkpoint atomically, then its readable config copy.
+     *
+     * @param dir the run directory (created if needed)
+     * @param meta configs and state (must hold "model" and "diffusion")
+     * @param tensors weights and any other state tensors
+     */
+    public static void save(Path dir, JsonObject meta, Map<String, Tensor> tensors) {
+        new CheckpointFile(meta, tensors).write(dir.resolve(CHECKPOINT));
+        JsonObject readable = meta.deepCopy();
+        readable.remove("state");
+        org.ddpm4j.util.AtomicFiles.writeString(dir.resolve(CONFIG), Json.PRETTY.toJson(readable) + "\n");
+    }
+}

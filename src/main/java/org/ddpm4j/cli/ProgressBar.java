@@ -1,0 +1,56 @@
+package org.ddpm4j.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A text progress bar with rate and ETA. On a terminal it redraws one line; elsewhere (logs, CI) it prints
+ * a line at most every few seconds, plus the final one.
+ */
+final class ProgressBar {
+
+    private final PrintStream err;
+    private final String label;
+    private final String unit;
+    private final boolean terminal;
+    private final long startNanos = System.nanoTime();
+    private long lastPrint;
+
+    ProgressBar(PrintStream err, String label, String unit) {
+        this.err = err;
+        this.label = label;
+        this.unit = unit;
+        this.terminal = err == System.err && System.console() != null;
+    }
+
+    void update(long done, long total, String extra) {
+        long now = System.nanoTime();
+        boolean last = done >= total;
+        long minGap = terminal ? 100_000_000L : 5_000_000_000L;
+        if (!last && done != 1 && now - lastPrint < minGap) {
+            return;
+        }
+        lastPrint = now;
+        double secs = (now - startNanos) / 1e9;
+        double rate = done / Math.max(secs, 1e-9);
+        double eta = rate > 0 ? (total - done) / rate : 0;
+        int width = 24;
+        int filled = (int) Math.min(width, Math.round(width * (double) done / Math.max(total, 1)));
+        String bar = "#".repeat(filled) + ".".repeat(width - filled);
+        String line = String.format(Locale.ROOT, "%s [%s] %3d%% %d/%d | %.1f %s/s | %s %s%s",
+                label, bar, (int) (100 * done / Math.max(total, 1)), done, total, rate, unit,
+                last ? "took" : "ETA", clock(last ? secs : eta), extra == null || extra.isEmpty() ? "" : " | " + extra);
+        if (terminal) {
+            err.print("\r" + line + (last ? "\n" : ""));
+        } else {
+            err.println(line);
+        }
+        err.flush();
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}

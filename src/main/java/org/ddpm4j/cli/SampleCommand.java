@@ -1,0 +1,102 @@
+package org.ddpm4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.awt.image.BufferedImage;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.sampler.AncestralSampler;
+import org.ddpm4j.sampler.Sampler;
+import org.ddpm4j.util.AtomicFiles;
+import org.ddpm4j.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code ./ddpm sample}: generates images from a trained run. */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "Generate images from a trained run: DIR/000000.png ... and DIR/grid.png.")
+final class SampleCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--run", required = true, description = "Run directory written by ./ddpm train.")
+    Path run;
+
+    @Option(names = "--n", defaultValue = "64", description = "Number of images. Default: ${DEFAULT-VALUE}.")
+    int n;
+
+    @Option(names = "--out", required = true, description = "Directory for the PNGs.")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives the same images. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--sampler", defaultValue = "ddpm", description = "Sampler: ddpm (the seed's ancestral sampler). Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--steps", description = "Network calls per image (default: all T timesteps).")
+    Integer steps;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Override
+    public Integer call() {
+        if (n < 1 || n > 100_000) {
+            throw new DdpmException("--n must be in 1..100000, got " + n);
+        }
+        if (batch < 1 || batch > 4096) {
+            throw new DdpmException("--batch must be in 1..4096, got " + batch);
+        }
+        if (!"ddpm".equals(sampler)) {
+            throw new DdpmException("unknown --sampler '" + sampler + "' (expected ddpm)");
+        }
+        Run r = Run.open(run);
+        int k = steps == null ? r.diffusion().steps() : steps;
+        AtomicFiles.ensureDirectory(out);
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
+            Sampler s = AncestralSampler.seed(r.diffusion().build());
+            float[] imgs = generate(net, s, n, k, batch, new Rng(seed), main.err);
+            List<BufferedImage> pics = writeImages(imgs, n, net.config(), out);
+            Images.writePng(Images.grid(pics, (int) Math.ceil(Math.sqrt(n)), 2), out.resolve("grid.png"));
+        }
+        main.out.printf(Locale.ROOT, "wrote %d images and grid.png to %s%n", n, out);
+        return 0;
+    }
+
+    /** Runs the pipeline with a progress bar over all network calls. */
+    static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err) {
+        s.timesteps(steps); // validates the step count before any work
+        long batches = (n + batch - 1) / batch;
+        long total = batches * steps;
+        ProgressBar bar = new ProgressBar(err, "sample", "step");
+        long[] done = {0};
+        return new DiffusionPipeline(net, s).generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
+            done[0]++;
+            bar.update(done[0], total, String.format(Locale.ROOT, "t=%d", t));
+        });
+    }
+
+    /** Writes {@code 000000.png ...} and returns the pictures. */
+    static List<BufferedImage> writeImages(float[] imgs, int n, ModelConfig mc, Path dir) {
+        int per = mc.channels() * mc.size() * mc.size();
+        List<BufferedImage> pics = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BufferedImage p = Images.toImage(imgs, i * per, mc.channels(), mc.size(), mc.size());
+            Images.writePng(p, dir.resolve(String.format(Locale.ROOT, "%06d.png", i)));
+            pics.add(p);
+        }
+        return pics;
+    }
+}

@@ -1,0 +1,102 @@
+package org.ddpm4j.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.ddpm4j.schedule.NoiseSchedule;
+
+/**
+ * The forward process q(x_t | x_0) of a schedule and the conversions between the network's prediction
+ * and (x0, eps). Shapes: images are (B, C, H, W); {@code t} holds one zero-based timestep per image.
+ */
+public final class GaussianDiffusion {
+
+    private final NoiseSchedule schedule;
+    private final Prediction prediction;
+
+    public GaussianDiffusion(NoiseSchedule schedule, Prediction prediction) {
+        this.schedule = schedule;
+        this.prediction = prediction;
+    }
+
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    public Prediction prediction() {
+        return prediction;
+    }
+
+    /** q_sample, DDPM eq. (4): x_t = sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t) eps. */
+    public NDArray addNoise(NDArray x0, NDArray noise, int[] t) {
+        NDArray a = perImage(x0.getManager(), t, tt -> Math.sqrt(schedule.alphaBar(tt)));
+        NDArray s = perImage(x0.getManager(), t, tt -> Math.sqrt(1 - schedule.alphaBar(tt)));
+        return x0.mul(a).add(noise.mul(s));
+    }
+
+    /** The regression target of the network for this {@link Prediction}. */
+    public NDArray target(NDArray x0, NDArray noise, int[] t) {
+        switch (prediction) {
+            case EPS:
+                return noise;
+            case X0:
+                return x0;
+            case V:
+                // v = sqrt(alphaBar) eps - sqrt(1 - alphaBar) x0
+                NDArray a = perImage(x0.getManager(), t, tt -> Math.sqrt(schedule.alphaBar(tt)));
+                NDArray s = perImage(x0.getManager(), t, tt -> Math.sqrt(1 - schedule.alphaBar(tt)));
+                return noise.mul(a).sub(x0.mul(s));
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** The predicted clean image x0 from the network output at a single timestep t (shared by the batch). */
+    public NDArray predictX0(NDArray modelOutput, NDArray xt, int t) {
+        double ab = schedule.alphaBar(t);
+        switch (prediction) {
+            case EPS:
+                // x0 = (x_t - sqrt(1 - alphaBar) eps) / sqrt(alphaBar), DDPM eq. (15)
+                return xt.sub(modelOutput.mul((float) Math.sqrt(1 - ab))).div((float) Math.sqrt(ab));
+            case X0:
+                return modelOutput.duplicate();
+            case V:
+                // x0 = sqrt(alphaBar) x_t - sqrt(1 - alphaBar) v
+                return xt.mul((float) Math.sqrt(ab)).sub(modelOutput.mul((float) Math.sqrt(1 - ab)));
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** The predicted noise eps from the network output at a single timestep t. */
+    public NDArray predictEps(NDArray modelOutput, NDArray xt, int t) {
+        double ab = schedule.alphaBar(t);
+        switch (prediction) {
+            case EPS:
+                return modelOutput.duplicate();
+            case X0:
+                // eps = (x_t - sqrt(alphaBar) x0) / sqrt(1 - alphaBar)
+                return xt.sub(modelOutput.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
+            case V:
+                // eps = sqrt(alphaBar) v + sqrt(1 - alphaBar) x_t
+                return modelOutput.mul((float) Math.sqrt(ab)).add(xt.mul((float) Math.sqrt(1 - ab)));
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** eps recomputed from x_t and a (possibly clipped) x0 at timestep t. */
+    public NDArray epsFromX0(NDArray x0, NDArray xt, int t) {
+        double ab = schedule.alphaBar(t);
+        return xt.sub(x0.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
+    }
+
+    /** A (B, 1, 1, 1) float tensor holding f(t_i) for each image i. */
+    public static NDArray perImage(NDManager manager, int[] t, java.util.function.IntToDoubleFunction f) {
+        float[] v = new float[t.length];
+        for (int i = 0; i < t.length; i++) {
+            v[i] = (float) f.applyAsDouble(t[i]);
+        }
+        return manager.create(v, new Shape(t.length, 1, 1, 1));
+    }
+}

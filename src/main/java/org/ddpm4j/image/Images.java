@@ -1,0 +1,130 @@
+package org.ddpm4j.image;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.util.AtomicFiles;
+
+/**
+ * Tensor data to pictures: images in [-1, 1] (C, H, W) become 8-bit grayscale or RGB
+ * {@link BufferedImage}s, grids and captioned panels, written as PNG.
+ */
+public final class Images {
+
+    private Images() {}
+
+    /** One (C, H, W) float image in [-1, 1], clamped, to an 8-bit picture (the seed's clamp(-1,1)*0.5+0.5). */
+    public static BufferedImage toImage(float[] chw, int offset, int channels, int height, int width) {
+        boolean rgb = channels == 3;
+        BufferedImage img = new BufferedImage(width, height, rgb ? BufferedImage.TYPE_INT_RGB : BufferedImage.TYPE_BYTE_GRAY);
+        int plane = height * width;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = offset + y * width + x;
+                if (rgb) {
+                    int r = toByte(chw[i]);
+                    int g = toByte(chw[i + plane]);
+                    int b = toByte(chw[i + 2 * plane]);
+                    img.setRGB(x, y, (r << 16) | (g << 8) | b);
+                } else {
+                    img.getRaster().setSample(x, y, 0, toByte(chw[i]));
+                }
+            }
+        }
+        return img;
+    }
+
+    /** Maps [-1, 1] to 0..255 with rounding; values outside are clamped. */
+    public static int toByte(float v) {
+        float c = Math.max(-1f, Math.min(1f, v));
+        return Math.round((c * 0.5f + 0.5f) * 255f);
+    }
+
+    /** Pictures in a grid of {@code cols} columns with a 2-pixel gap, scaled by {@code scale}. */
+    public static BufferedImage grid(List<BufferedImage> images, int cols, int scale) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images for a grid");
+        }
+        int w = images.get(0).getWidth() * scale;
+        int h = images.get(0).getHeight() * scale;
+        int gap = 2;
+        int rows = (images.size() + cols - 1) / cols;
+        BufferedImage out = new BufferedImage(cols * (w + gap) + gap, rows * (h + gap) + gap, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(new Color(40, 40, 40));
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        for (int i = 0; i < images.size(); i++) {
+            int x = gap + (i % cols) * (w + gap);
+            int y = gap + (i / cols) * (h + gap);
+            g.drawImage(images.get(i), x, y, w, h, null);
+        }
+        g.dispose();
+        return out;
+    }
+
+    /** Pictures side by side, each scaled by {@code scale}, with a caption above each one. */
+    public static BufferedImage captioned(List<BufferedImage> images, List<String> captions, int scale) {
+        int w = images.get(0).getWidth() * scale;
+        int h = images.get(0).getHeight() * scale;
+        int pad = 12;
+        int captionH = 28;
+        BufferedImage out = new BufferedImage(images.size() * (w + pad) + pad, h + captionH + pad, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        for (int i = 0; i < images.size(); i++) {
+            int x = pad + i * (w + pad);
+            g.drawImage(images.get(i), x, captionH, w, h, null);
+            drawCaption(g, captions.get(i), x, captionH - 8);
+        }
+        g.dispose();
+        return out;
+    }
+
+    private static void drawCaption(Graphics2D g, String text, int x, int y) {
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 15));
+            g.drawString(text, x, y);
+        } catch (RuntimeException | Error e) {
+            // a machine without fonts still gets the pictures, just without captions
+        }
+    }
+
+    /** Writes a PNG atomically (temporary file, then rename). */
+    public static void writePng(BufferedImage image, Path file) {
+        AtomicFiles.write(file, (OutputStream os) -> {
+            if (!ImageIO.write(image, "png", os)) {
+                throw new IOException("no PNG writer");
+            }
+        });
+    }
+
+    /** Reads a picture file; fails with a one-line message if it is not a readable image. */
+    public static BufferedImage read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new DdpmException(file + ": no such file");
+        }
+        try {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) {
+                throw new DdpmException(file + ": not a readable image (PNG, JPEG, GIF or BMP)");
+            }
+            return img;
+        } catch (IOException | RuntimeException e) {
+            throw new DdpmException(file + ": corrupt image (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.ddpm4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.ddpm4j.util.Rng;
+
+/**
+ * A denoiser network with its config and its own native memory: {@code (x_t, t[, class]) -> prediction}.
+ *
+ * <p>It owns an {@link NDManager} that holds the weights; close it to free them.
+ */
+public final class Denoiser implements AutoCloseable {
+
+    /** A parameter with its stable, path-qualified name (used in checkpoints). */
+    public record NamedParameter(String name, Parameter parameter) {
+        public NDArray array() {
+            return parameter.getArray();
+        }
+    }
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final Block block;
+    private final List<NamedParameter> parameters;
+    private final ParameterStore store;
+
+    private Denoiser(ModelConfig config, NDManager manager, Block block) {
+        this.config = config;
+        this.manager = manager;
+        this.block = block;
+        List<NamedParameter> list = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            list.add(new NamedParameter(p.getKey(), p.getValue()));
+        }
+        this.parameters = Collections.unmodifiableList(list);
+        this.store = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Builds the network described by {@code config} and initialises its weights from {@code rng}, as
+     * PyTorch initialises a fresh module (uniform in +-1/sqrt(fan_in) for convolutions and linear layers).
+     */
+    public static Denoiser create(ModelConfig config, NDManager parent, Rng rng) {
+        NDManager manager = parent.newSubManager();
+        Block block = buildBlock(config);
+        Shape x = new Shape(1, config.channels(), config.size(), config.size());
+        block.initialize(manager, DataType.FLOAT32, x, new Shape(1));
+        Denoiser d = new Denoiser(config, manager, block);
+        d.initialiseWeights(rng);
+        return d;
+    }
+
+    private static Block buildBlock(ModelConfig config) {
+        switch (config.type()) {
+            case ModelConfig.SEED:
+                return new SimpleDenoiseNet(config.channels());
+            default:
+                throw new org.ddpm4j.DdpmException("model type '" + config.type() + "' is not available");
+        }
+    }
+
+    private void initialiseWeights(Rng rng) {
+        long fanIn = 1;
+        for (NamedParameter p : parameters) {
+            Shape s = p.array().getShape();
+            if (s.dimension() >= 2) {
+                fanIn = s.size() / s.get(0);
+            }
+            // a bias takes the fan-in of the weight before it, as torch.nn.Conv2d/Linear do
+            double bound = 1.0 / Math.sqrt(fanIn);
+            float[] v = new float[Math.toIntExact(s.size())];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+            }
+            p.array().set(v);
+        }
+    }
+
+    /**
+     * Runs the network.
+     *
+     * @param xt the noisy images, (B, C, H, W)
+     * @param t the timesteps, (B,) float32
+     * @param training true inside a training step (enables dropout)
+     * @return the prediction, (B, C, H, W), owned by the manager of {@code xt}
+     */
+    public NDArray forward(NDArray xt, NDArray t, boolean training) {
+        return block.forward(store, new NDList(xt, t), training).singletonOrThrow();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public List<NamedParameter> parameters() {
+        return parameters;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (NamedParameter p : parameters) {
+            n += p.array().getShape().size();
+        }
+        return n;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
