@@ -13,7 +13,8 @@ import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.model.Denoiser;
-import org.ddpm4j.sampler.AncestralSampler;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.train.TrainConfig;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
@@ -54,12 +55,16 @@ final class DemoCommand implements Callable<Integer> {
             throw new DdpmException("--digit must be 0..9, got " + digit);
         }
         Path runDir = checkpoint != null ? checkpoint : Path.of("runs", "demo-digit" + digit);
+        if (epochs < 1) {
+            throw new DdpmException("--epochs must be >= 1, got " + epochs);
+        }
         TrainConfig tc = TrainConfig.seed("mnist", digit, epochs, seed);
         if (Run.exists(runDir)) {
             main.out.println("Loading model from checkpoint " + runDir.resolve(Run.CHECKPOINT));
         } else {
             main.out.println("Training model...");
-            TrainCommand.train(tc, DiffusionConfig.seed(), runDir, main.out, main.err);
+            TrainCommand.Plan plan = new TrainCommand.Plan(ModelConfig.seed(1, 28), DiffusionConfig.seed(), tc, 0, 0);
+            TrainCommand.train(plan, runDir, false, main.out, main.err);
             main.out.println("Model saved to " + runDir.resolve(Run.CHECKPOINT));
         }
         Run run = Run.open(runDir);
@@ -73,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         float[] generated;
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = run.loadModel(manager, true)) {
             int steps = run.diffusion().steps();
-            generated = SampleCommand.generate(net, AncestralSampler.seed(run.diffusion().build()), 1, steps, 1, rng, main.err);
+            generated = SampleCommand.generate(net, SamplerConfig.seed().build(run.diffusion().build()), 1, steps, 1, rng, main.err);
         }
         int idx = rng.nextInt(real.size());
         int s = real.height();

@@ -14,7 +14,7 @@ import org.ddpm4j.image.Images;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.DiffusionPipeline;
-import org.ddpm4j.sampler.AncestralSampler;
+import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.util.AtomicFiles;
 import org.ddpm4j.util.Rng;
@@ -42,11 +42,44 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives the same images. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--sampler", defaultValue = "ddpm", description = "Sampler: ddpm (the seed's ancestral sampler). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim or dpm++ (default: seed runs ddpm, U-Net runs "
+            + DEFAULT_UNET_SAMPLER + ").")
     String sampler;
 
-    @Option(names = "--steps", description = "Network calls per image (default: all T timesteps).")
+    @Option(names = "--steps", description = "Network calls per image (default: seed runs all T, U-Net runs " + DEFAULT_UNET_STEPS + ").")
     Integer steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 ancestral. Default: ${DEFAULT-VALUE}.")
+    double eta;
+
+    @Option(names = "--spacing", description = "Timestep spacing: linspace, leading or trailing (default: seed linspace, U-Net trailing).")
+    String spacing;
+
+    @Option(names = "--variance", defaultValue = "beta", description = "ddpm variance: beta (the seed's) or posterior. Default: ${DEFAULT-VALUE}.")
+    String variance;
+
+    @Option(names = "--clip-x0", negatable = true, description = "Clip the predicted x0 to [-1, 1] (default: off for seed runs, on for U-Net runs).")
+    Boolean clipX0;
+
+    static final String DEFAULT_UNET_SAMPLER = "ddim";
+    static final int DEFAULT_UNET_STEPS = 20;
+
+    /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
+    static SamplerConfig defaultSampler(ModelConfig mc) {
+        return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
+                : new SamplerConfig(DEFAULT_UNET_SAMPLER, 0, "trailing", "beta", true);
+    }
+
+    static int defaultSteps(ModelConfig mc, org.ddpm4j.diffusion.DiffusionConfig dc) {
+        return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(DEFAULT_UNET_STEPS, dc.steps());
+    }
+
+    /** The sampler the flags ask for, on top of the run's default. */
+    SamplerConfig samplerConfig(ModelConfig mc) {
+        SamplerConfig d = defaultSampler(mc);
+        return new SamplerConfig(sampler != null ? sampler : d.name(), eta, spacing != null ? spacing : d.spacing(),
+                variance, clipX0 != null ? clipX0 : d.clipX0());
+    }
 
     @Option(names = "--batch", defaultValue = "64", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -59,14 +92,12 @@ final class SampleCommand implements Callable<Integer> {
         if (batch < 1 || batch > 4096) {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
-        if (!"ddpm".equals(sampler)) {
-            throw new DdpmException("unknown --sampler '" + sampler + "' (expected ddpm)");
-        }
         Run r = Run.open(run);
-        int k = steps == null ? r.diffusion().steps() : steps;
+        SamplerConfig sc = samplerConfig(r.model());
+        int k = steps == null ? defaultSteps(r.model(), r.diffusion()) : steps;
         AtomicFiles.ensureDirectory(out);
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
-            Sampler s = AncestralSampler.seed(r.diffusion().build());
+            Sampler s = sc.build(r.diffusion().build());
             float[] imgs = generate(net, s, n, k, batch, new Rng(seed), main.err);
             List<BufferedImage> pics = writeImages(imgs, n, net.config(), out);
             Images.writePng(Images.grid(pics, (int) Math.ceil(Math.sqrt(n)), 2), out.resolve("grid.png"));

@@ -1,27 +1,38 @@
 package org.ddpm4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.checkpoint.Tensor;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Plots;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.model.UNetConfig;
+import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.pipeline.StepListener;
+import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.train.DiffusionTrainer;
 import org.ddpm4j.train.TrainConfig;
 import org.ddpm4j.train.TrainListener;
+import org.ddpm4j.train.TrainerCheckpoint;
 import org.ddpm4j.util.AtomicFiles;
 import org.ddpm4j.util.Json;
 import org.ddpm4j.util.Rng;
@@ -30,12 +41,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code ./ddpm train}: trains a denoiser and writes a run directory. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a diffusion model and write a run directory (checkpoint, config, training log).")
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a diffusion model and write a run directory (checkpoint, config, training log, "
+                + "loss curve, sample grids). Defaults depend on --model: 'seed' is the seed's exact recipe.")
 final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
     Main main;
+
+    @Option(names = "--out", required = true, description = "Run directory to write.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.")
+    boolean resume;
 
     @Option(names = "--data", defaultValue = "mnist", description = "Dataset: mnist (embedded) or idx:DIR. Default: ${DEFAULT-VALUE}.")
     String data;
@@ -43,104 +61,313 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--digit", description = "Train on this class only (default: all classes).")
     Integer digit;
 
-    @Option(names = "--model", defaultValue = "seed", description = "Network: seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--model", defaultValue = "unet", description = "Network: unet or seed. Default: ${DEFAULT-VALUE}.")
     String model;
 
-    @Option(names = "--epochs", defaultValue = "20", description = "Passes over the data. Default: ${DEFAULT-VALUE}.")
-    int epochs;
+    @Option(names = "--epochs", description = "Budget: passes over the data (seed default: 20).")
+    Integer epochs;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Batch size. Default: ${DEFAULT-VALUE}.")
-    int batch;
+    @Option(names = "--steps", description = "Budget: optimizer steps.")
+    Long steps;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
-    double lr;
+    @Option(names = "--minutes", description = "Budget: minutes of training (unet default: 30).")
+    Double minutes;
+
+    @Option(names = "--batch", description = "Batch size (default: 64).")
+    Integer batch;
+
+    @Option(names = "--lr", description = "Peak learning rate (seed: 1e-4; unet: 2e-3).")
+    Double lr;
+
+    @Option(names = "--warmup", description = "Learning-rate warm-up steps (seed: 0; unet: 200).")
+    Integer warmup;
+
+    @Option(names = "--cosine", negatable = true, description = "Cosine learning-rate decay after warm-up (seed: off; unet: on).")
+    Boolean cosine;
+
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: 0).")
+    Double weightDecay;
+
+    @Option(names = "--clip", description = "Global gradient-norm clipping, 0 = off (seed: 0; unet: 1).")
+    Double clip;
+
+    @Option(names = "--ema", description = "EMA decay of the weights, 0 = off (seed: 0; unet: 0.999).")
+    Double ema;
+
+    @Option(names = "--schedule", description = "Noise schedule: linear, cosine or sigmoid (seed: linear; unet: cosine).")
+    String schedule;
+
+    @Option(names = "--prediction", description = "Network target: eps, x0 or v (seed: eps; unet: v).")
+    String prediction;
+
+    @Option(names = "--min-snr", description = "min-SNR-gamma loss weighting, 0 = off (seed: 0; unet: 5).")
+    Double minSnr;
+
+    @Option(names = "--base", description = "U-Net base channels (default: 32).")
+    Integer base;
+
+    @Option(names = "--mults", split = ",", description = "U-Net channel multipliers per level (default: 1,2,2).")
+    int[] mults;
+
+    @Option(names = "--blocks", description = "U-Net residual blocks per level (default: 2).")
+    Integer blocks;
+
+    @Option(names = "--attention", split = ",", description = "U-Net levels with self-attention (default: the lowest).")
+    int[] attention;
+
+    @Option(names = "--dropout", description = "U-Net dropout (default: 0).")
+    Float dropout;
+
+    @Option(names = "--skip-nonfinite", description = "Skip batches whose loss is NaN or infinite instead of stopping.")
+    boolean skipNonFinite;
+
+    @Option(names = "--sample-every", description = "Write a 4x4 sample grid every N steps (default: unet 1000, seed off).")
+    Integer sampleEvery;
+
+    @Option(names = "--checkpoint-every", description = "Write the checkpoint every N steps (default: 500; 0 = only at the end).")
+    Integer checkpointEvery;
 
     @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", required = true, description = "Run directory to write.")
-    Path out;
-
     @Option(names = "--force", description = "Overwrite a run directory that already holds a checkpoint.")
     boolean force;
 
+    /** Everything a training needs, resolved from flags or from a checkpoint being resumed. */
+    record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery) {}
+
     @Override
     public Integer call() {
-        PrintStream err = main.err;
-        PrintStream stdout = main.out;
-        if (Run.exists(out) && !force) {
-            throw new DdpmException(out + " already holds a trained run; choose another --out or pass --force");
+        Plan plan;
+        if (resume) {
+            Run run = Run.open(out);
+            TrainConfig tc = Json.decode(run.trainSection(), TrainConfig.class, out + ": training config");
+            JsonObject cli = run.checkpoint().meta().getAsJsonObject("cli");
+            int se = cli != null && cli.has("sample_every") ? cli.get("sample_every").getAsInt() : 0;
+            int ce = cli != null && cli.has("checkpoint_every") ? cli.get("checkpoint_every").getAsInt() : 500;
+            plan = new Plan(run.model(), run.diffusion(), tc, se, ce);
+        } else {
+            if (Run.exists(out) && !force) {
+                throw new DdpmException(out + " already holds a trained run; choose another --out, pass --resume to continue it, or --force to overwrite it");
+            }
+            plan = plan();
         }
-        TrainConfig tc = new TrainConfig(data, digit, epochs, batch, lr, seed);
-        if (!ModelConfig.SEED.equals(model)) {
-            throw new DdpmException("unknown --model '" + model + "' (expected seed)");
-        }
-        train(tc, DiffusionConfig.seed(), out, stdout, err);
-        stdout.println("run written to " + out);
+        train(plan, out, resume, main.out, main.err);
+        main.out.println("run written to " + out);
         return 0;
     }
 
-    /** Loads the data, trains, and writes the run directory; shared with {@code demo}. */
-    static void train(TrainConfig tc, DiffusionConfig dc, Path out, PrintStream stdout, PrintStream err) {
+    private Plan plan() {
+        boolean seedModel;
+        if (ModelConfig.SEED.equals(model)) {
+            seedModel = true;
+        } else if (ModelConfig.UNET.equals(model)) {
+            seedModel = false;
+        } else {
+            throw new DdpmException("unknown --model '" + model + "' (expected unet or seed)");
+        }
+        int budgets = (epochs != null ? 1 : 0) + (steps != null ? 1 : 0) + (minutes != null ? 1 : 0);
+        if (budgets > 1) {
+            throw new DdpmException("give only one budget: --epochs, --steps or --minutes");
+        }
+        int ep = epochs != null ? epochs : 0;
+        long st = steps != null ? steps : 0;
+        double mi = minutes != null ? minutes : 0;
+        if (budgets == 0) {
+            if (seedModel) {
+                ep = 20;
+            } else {
+                mi = 30;
+            }
+        }
+        if (epochs != null && epochs < 1) {
+            throw new DdpmException("--epochs must be in 1..1000000, got " + epochs);
+        }
+        if (steps != null && steps < 1) {
+            throw new DdpmException("--steps must be >= 1, got " + steps);
+        }
+        if (minutes != null && !(minutes > 0)) {
+            throw new DdpmException("--minutes must be > 0, got " + minutes);
+        }
+        TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
+                or(lr, seedModel ? 1e-4 : 2e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
+                or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
+                or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed);
+        DiffusionConfig dc = new DiffusionConfig(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
+                or(prediction, seedModel ? "eps" : "v"));
+        UNetConfig def = UNetConfig.defaults();
+        UNetConfig uc = seedModel ? null : new UNetConfig(or(base, def.baseChannels()), mults != null ? mults : def.channelMults(),
+                or(blocks, def.blocksPerLevel()), attention != null ? attention : new int[] {(mults != null ? mults.length : def.channelMults().length) - 1},
+                def.heads(), def.groups(), or(dropout, def.dropout()));
+        // image shape comes from the data; 1 x 28 x 28 is a placeholder until it is loaded
+        ModelConfig mc = new ModelConfig(seedModel ? ModelConfig.SEED : ModelConfig.UNET, 1, 28, uc);
+        int se = or(sampleEvery, seedModel ? 0 : 1000);
+        int ce = or(checkpointEvery, 500);
+        if (se < 0 || ce < 0) {
+            throw new DdpmException("--sample-every and --checkpoint-every must be >= 0");
+        }
+        return new Plan(mc, dc, tc, se, ce);
+    }
+
+    private static <T> T or(T v, T d) {
+        return v != null ? v : d;
+    }
+
+    /** Loads the data, trains (or resumes), and writes the run directory; shared with {@code demo}. */
+    static void train(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err) {
+        TrainConfig tc = plan.train();
         ImageSet all = Datasets.load(tc.data());
         ImageSet data = tc.digit() == null ? all : all.filterLabel(tc.digit());
-        if (data.size() == 0) {
-            throw new DdpmException(tc.data() + " holds no images");
-        }
-        ModelConfig mc = ModelConfig.seed(data.channels(), data.height());
         if (data.height() != data.width()) {
             throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
         }
+        ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet());
+        if (resume && !mc.equals(plan.model())) {
+            throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
+                    + " images, but " + tc.data() + " now holds " + data.channels() + "x" + data.height());
+        }
         AtomicFiles.ensureDirectory(out);
         Rng rng = new Rng(tc.seed());
-        try (NDManager manager = NDManager.newBaseManager();
-                Denoiser net = Denoiser.create(mc, manager, rng);
-                BufferedWriter log = Files.newBufferedWriter(out.resolve(Run.LOG), StandardCharsets.UTF_8)) {
-            stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %d epochs of batch %d%n",
-                    mc.type(), net.parameterCount(), data.size(), data.description(), tc.epochs(), tc.batchSize());
-            DiffusionTrainer trainer = new DiffusionTrainer(net, dc.build(), tc, rng);
-            ProgressBar bar = new ProgressBar(err, "train", "step");
-            final int[] lastEpoch = {0};
-            trainer.fit(data, new TrainListener() {
-                @Override
-                public void onStep(long step, long total, int epoch, double loss, double ips) {
-                    lastEpoch[0] = epoch;
-                    try {
-                        log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f}%n",
-                                step, epoch, loss, ips));
-                    } catch (IOException e) {
-                        throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
-                    }
-                    bar.update(step, total, String.format(Locale.ROOT, "epoch %d | loss %.4f | %.0f img/s", epoch, loss, ips));
-                }
-
-                @Override
-                public void onEpoch(int epoch, double meanLoss) {
-                    try {
-                        log.flush();
-                    } catch (IOException e) {
-                        throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
-                    }
-                }
-            });
-            JsonObject meta = new JsonObject();
-            meta.addProperty("ddpm4j", "0.1.0");
-            meta.add("model", Json.GSON.toJsonTree(mc));
-            meta.add("diffusion", Json.GSON.toJsonTree(dc));
-            meta.add("train", Json.GSON.toJsonTree(tc));
-            JsonObject state = new JsonObject();
-            state.addProperty("step", trainer.stepCount());
-            state.addProperty("epoch", lastEpoch[0] + 1);
-            JsonArray r = new JsonArray();
-            for (long v : rng.state()) {
-                r.add(v);
+        JsonObject cli = new JsonObject();
+        cli.addProperty("sample_every", plan.sampleEvery());
+        cli.addProperty("checkpoint_every", plan.checkpointEvery());
+        JsonObject extra = new JsonObject();
+        extra.add("cli", cli);
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = Denoiser.create(mc, manager, rng)) {
+            DiffusionTrainer trainer = new DiffusionTrainer(net, plan.diffusion().build(), tc, rng, data);
+            if (resume) {
+                TrainerCheckpoint.restore(Run.open(out), trainer);
+                truncateLog(out.resolve(Run.LOG), trainer.stepCount());
+                stdout.printf(Locale.ROOT, "resuming %s at step %d of %d%n", out, trainer.stepCount(), trainer.totalSteps());
+            } else {
+                AtomicFiles.writeString(out.resolve(Run.LOG), "");
             }
-            state.add("rng", r);
-            meta.add("state", state);
-            java.util.Map<String, Tensor> tensors = Run.export(net, Run.WEIGHTS);
-            Run.save(out, meta, tensors);
+            String budget = tc.epochs() > 0 ? tc.epochs() + " epochs" : tc.steps() > 0 ? tc.steps() + " steps" : tc.minutes() + " minutes";
+            stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d%n",
+                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), budget, tc.batchSize());
+            if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
+                stdout.println("nothing to do: the run already finished its budget");
+                return;
+            }
+            try (BufferedWriter log = Files.newBufferedWriter(out.resolve(Run.LOG), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                ProgressBar bar = new ProgressBar(err, "train", "step");
+                trainer.run(new TrainListener() {
+                    @Override
+                    public void onStep(long step, long total, int epoch, double loss, double ips) {
+                        try {
+                            log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f}%n",
+                                    step, epoch, loss, ips));
+                        } catch (IOException e) {
+                            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
+                        }
+                        bar.update(step, total, String.format(Locale.ROOT, "epoch %d | loss %.4f | %.0f img/s", epoch, loss, ips));
+                    }
+                }, t -> {
+                    long s = t.stepCount();
+                    boolean last = t.totalSteps() > 0 && s >= t.totalSteps();
+                    if (plan.sampleEvery() > 0 && (s % plan.sampleEvery() == 0 || last)) {
+                        writePreview(t, plan.diffusion(), mc, out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
+                    }
+                    if (last || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
+                        try {
+                            log.flush();
+                        } catch (IOException e) {
+                            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
+                        }
+                        TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
+                    }
+                });
+            } catch (IOException e) {
+                throw new DdpmException("cannot write " + out.resolve(Run.LOG) + ": " + AtomicFiles.describe(e));
+            }
+            if (trainer.skippedBatches() > 0) {
+                err.println("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
+            }
+            writeLossCurve(out);
+        }
+    }
+
+    /** A 4x4 grid from the EMA weights (or the raw ones), with the default fast sampler, fixed noise. */
+    private static void writePreview(DiffusionTrainer t, DiffusionConfig dc, ModelConfig mc, Path file) {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser copy = Denoiser.create(mc, m, new Rng(0))) {
+            if (t.ema() != null) {
+                t.ema().copyTo(copy);
+            } else {
+                for (int i = 0; i < copy.parameters().size(); i++) {
+                    copy.parameters().get(i).array().set(t.model().parameters().get(i).array().toFloatArray());
+                }
+            }
+            SamplerConfig sc = SampleCommand.defaultSampler(mc);
+            float[] imgs = new DiffusionPipeline(copy, sc.build(dc.build()))
+                    .generate(16, SampleCommand.defaultSteps(mc, dc), 16, new Rng(1234), StepListener.NONE);
+            List<BufferedImage> pics = new ArrayList<>();
+            int per = mc.channels() * mc.size() * mc.size();
+            for (int i = 0; i < 16; i++) {
+                pics.add(Images.toImage(imgs, i * per, mc.channels(), mc.size(), mc.size()));
+            }
+            Images.writePng(Images.grid(pics, 4, 2), file);
+        }
+    }
+
+    /** Rewrites the log without lines past {@code step} (written after the checkpoint a resume starts from). */
+    static void truncateLog(Path log, long step) {
+        if (!Files.exists(log)) {
+            return;
+        }
+        try {
+            StringBuilder kept = new StringBuilder();
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                try {
+                    if (JsonParser.parseString(line).getAsJsonObject().get("step").getAsLong() <= step) {
+                        kept.append(line).append('\n');
+                    }
+                } catch (RuntimeException e) {
+                    // a torn last line from a crash: drop it
+                }
+            }
+            AtomicFiles.writeString(log, kept.toString());
         } catch (IOException e) {
-            throw new DdpmException("cannot write " + out.resolve(Run.LOG) + ": " + AtomicFiles.describe(e));
+            throw new DdpmException("cannot read " + log + ": " + AtomicFiles.describe(e));
+        }
+    }
+
+    /** Plots the training log (raw loss and a moving average) to RUN/loss.png. */
+    static void writeLossCurve(Path out) {
+        try {
+            List<String> lines = Files.readAllLines(out.resolve(Run.LOG), StandardCharsets.UTF_8);
+            int n = lines.size();
+            if (n == 0) {
+                return;
+            }
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                JsonObject o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+                x[i] = o.get("step").getAsDouble();
+                y[i] = o.get("loss").getAsDouble();
+            }
+            int win = Math.max(1, n / 50);
+            double[] avg = new double[n];
+            double sum = 0;
+            int cnt = 0;
+            for (int i = 0; i < n; i++) {
+                if (Double.isFinite(y[i])) {
+                    sum += y[i];
+                    cnt++;
+                }
+                if (i >= win && Double.isFinite(y[i - win])) {
+                    sum -= y[i - win];
+                    cnt--;
+                }
+                avg[i] = cnt > 0 ? sum / cnt : Double.NaN;
+            }
+            Images.writePng(Plots.lines("training loss", "step", "loss", List.of(
+                    new Plots.Series("loss", x, y, new Color(170, 190, 230)),
+                    new Plots.Series("moving average (" + win + " steps)", x, avg, new Color(20, 60, 160))), true, false),
+                    out.resolve("loss.png"));
+        } catch (IOException | RuntimeException e) {
+            throw new DdpmException("cannot plot " + out.resolve(Run.LOG) + ": " + e.getMessage());
         }
     }
 }

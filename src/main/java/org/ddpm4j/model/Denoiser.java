@@ -64,6 +64,9 @@ public final class Denoiser implements AutoCloseable {
         switch (config.type()) {
             case ModelConfig.SEED:
                 return new SimpleDenoiseNet(config.channels());
+            case ModelConfig.UNET:
+                config.unet().checkImageSize(config.size());
+                return new UNet(config.channels(), config.unet());
             default:
                 throw new org.ddpm4j.DdpmException("model type '" + config.type() + "' is not available");
         }
@@ -72,6 +75,10 @@ public final class Denoiser implements AutoCloseable {
     private void initialiseWeights(Rng rng) {
         long fanIn = 1;
         for (NamedParameter p : parameters) {
+            Parameter.Type type = p.parameter().getType();
+            if (type != Parameter.Type.WEIGHT && type != Parameter.Type.BIAS) {
+                continue; // GroupNorm's gamma and beta keep their ones and zeros
+            }
             Shape s = p.array().getShape();
             if (s.dimension() >= 2) {
                 fanIn = s.size() / s.get(0);

@@ -6,34 +6,59 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import org.ddpm4j.DdpmException;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.GaussianDiffusion;
+import org.ddpm4j.diffusion.Prediction;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.util.Noise;
 import org.ddpm4j.util.Rng;
 
 /**
  * The DDPM training loop (Ho et al. 2020, Algorithm 1, as in the seed): for each batch draw t uniformly
- * from 0..T-1 and Gaussian noise, form x_t in closed form, and minimise the MSE between the network's
- * output and the target (the noise, for eps prediction).
+ * from 0..T-1 and Gaussian noise, form x_t in closed form, and minimise the (optionally min-SNR weighted)
+ * MSE between the network's output and the target; then AdamW with warm-up and cosine decay, global-norm
+ * gradient clipping and an EMA of the weights, as configured.
  *
- * <p>Each step runs inside an {@link NDScope}, so native memory stays flat over any number of steps.
+ * <p>Each step runs inside an {@link NDScope}, so native memory stays flat over any number of steps. All
+ * randomness comes from one {@link Rng} whose state, with the data order and the optimizer and EMA
+ * tensors, is the trainer's whole state: restoring it continues a run exactly.
  */
 public final class DiffusionTrainer {
+
+    /** Steps timed before a --minutes budget is turned into a step count. */
+    static final int CALIBRATION_STEPS = 20;
 
     private final Denoiser model;
     private final GaussianDiffusion diffusion;
     private final TrainConfig config;
     private final Rng rng;
+    private final ImageSet data;
     private final Adam optimizer;
-    private long step;
+    private final Ema ema;
 
-    public DiffusionTrainer(Denoiser model, GaussianDiffusion diffusion, TrainConfig config, Rng rng) {
+    private long step;
+    private long totalSteps;
+    private int epoch;
+    private int cursor;
+    private int[] order;
+    private double trainSeconds;
+    private long skipped;
+    private double lastGradNorm = Double.NaN;
+
+    public DiffusionTrainer(Denoiser model, GaussianDiffusion diffusion, TrainConfig config, Rng rng, ImageSet data) {
         this.model = model;
         this.diffusion = diffusion;
         this.config = config;
         this.rng = rng;
-        this.optimizer = Adam.torchDefaults(model);
+        this.data = data;
+        this.optimizer = new Adam(model, 0.9, 0.999, 1e-8, config.weightDecay());
+        this.ema = config.emaDecay() > 0 ? new Ema(model, config.emaDecay()) : null;
+        if (config.epochs() > 0) {
+            totalSteps = stepsPerEpoch(data.size(), config.batchSize()) * config.epochs();
+        } else if (config.steps() > 0) {
+            totalSteps = config.steps();
+        }
     }
 
     /** Steps per epoch: ceil(N / batch), the last batch may be short (DataLoader's drop_last=False). */
@@ -41,40 +66,55 @@ public final class DiffusionTrainer {
         return (images + batch - 1) / batch;
     }
 
-    /** Trains for {@code config.epochs()} epochs, shuffling every epoch. */
-    public void fit(ImageSet data, TrainListener listener) {
-        int n = data.size();
-        int batch = config.batchSize();
-        long total = stepsPerEpoch(n, batch) * config.epochs();
-        int per = data.imageSize();
+    /** Called after every step, for checkpoints and sample grids. */
+    @FunctionalInterface
+    public interface StepHook {
+        void afterStep(DiffusionTrainer trainer);
+    }
+
+    /** Trains until the budget is spent. */
+    public void run(TrainListener listener, StepHook hook) {
         double ips = 0;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            int[] order = rng.permutation(n);
-            double sum = 0;
-            int batches = 0;
-            for (int start = 0; start < n; start += batch) {
-                int b = Math.min(batch, n - start);
-                float[] x = new float[b * per];
-                for (int i = 0; i < b; i++) {
-                    data.copyImage(order[start + i], x, i * per);
+        long calibrationStart = 0;
+        while (totalSteps == 0 || step < totalSteps) {
+            if (order == null || cursor >= order.length) {
+                if (order != null) {
+                    epoch++;
                 }
-                long t0 = System.nanoTime();
-                double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()));
-                double secs = (System.nanoTime() - t0) / 1e9;
-                double rate = b / Math.max(secs, 1e-9);
-                ips = ips == 0 ? rate : 0.9 * ips + 0.1 * rate;
-                sum += loss;
-                batches++;
-                listener.onStep(step, total, epoch, loss, ips);
+                order = rng.permutation(data.size());
+                cursor = 0;
             }
-            listener.onEpoch(epoch, sum / batches);
+            int b = Math.min(config.batchSize(), order.length - cursor);
+            int per = data.imageSize();
+            float[] x = new float[b * per];
+            for (int i = 0; i < b; i++) {
+                data.copyImage(order[cursor + i], x, i * per);
+            }
+            cursor += b;
+            long t0 = System.nanoTime();
+            double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            trainSeconds += secs;
+            double rate = b / Math.max(secs, 1e-9);
+            ips = ips == 0 ? rate : 0.95 * ips + 0.05 * rate;
+            if (totalSteps == 0) {
+                if (step == 5) {
+                    calibrationStart = System.nanoTime();
+                } else if (step == CALIBRATION_STEPS) {
+                    double perStep = (System.nanoTime() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
+                    double remaining = config.minutes() * 60 - trainSeconds;
+                    totalSteps = step + Math.max(0, (long) (remaining / perStep));
+                }
+            }
+            listener.onStep(step, Math.max(totalSteps, step), epoch, loss, ips);
+            hook.afterStep(this);
         }
     }
 
     /**
-     * One optimizer step on a batch of clean images x0 in [-1, 1].
+     * One optimizer step on a batch of clean images x0 in [-1, 1], (B, C, H, W).
      *
-     * @return the batch's loss
+     * @return the batch's loss (NaN for a skipped non-finite batch)
      */
     public double step(float[] x0Data, Shape shape) {
         try (NDScope scope = new NDScope()) {
@@ -92,24 +132,132 @@ public final class DiffusionTrainer {
             NDArray xt = diffusion.addNoise(x0, noise, t);
             NDArray target = diffusion.target(x0, noise, t);
             NDArray tArr = m.create(tf);
+            NDArray weights = config.minSnrGamma() > 0 ? m.create(lossWeights(t), new Shape(b)) : null;
             double lossValue;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray pred = model.forward(xt, tArr, true);
-                NDArray loss = pred.sub(target).square().mean(); // F.mse_loss
+                NDArray sq = pred.sub(target).square();
+                NDArray loss = weights == null ? sq.mean() // F.mse_loss
+                        : sq.reshape(b, -1).mean(new int[] {1}).mul(weights).mean();
                 gc.backward(loss);
                 lossValue = loss.getFloat();
             }
-            optimizer.step(config.learningRate());
             step++;
+            if (!Double.isFinite(lossValue)) {
+                if (!config.skipNonFinite()) {
+                    throw new DdpmException("training diverged: the loss is " + lossValue + " at step " + step
+                            + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
+                }
+                optimizer.zeroGradients();
+                skipped++;
+                return Double.NaN;
+            }
+            if (config.gradClip() > 0) {
+                lastGradNorm = clipGradients(config.gradClip());
+            }
+            optimizer.step(config.learningRateAt(step, Math.max(totalSteps, step)));
+            if (ema != null) {
+                ema.update();
+            }
             return lossValue;
         }
+    }
+
+    /**
+     * min-SNR-gamma weights per image (arXiv 2303.09556, eq. 9 and its eps / v forms):
+     * x0: min(snr, g); eps: min(snr, g) / snr; v: min(snr, g) / (snr + 1).
+     */
+    float[] lossWeights(int[] t) {
+        float[] w = new float[t.length];
+        double g = config.minSnrGamma();
+        for (int i = 0; i < t.length; i++) {
+            double snr = diffusion.schedule().snr(t[i]);
+            double clipped = Math.min(snr, g);
+            Prediction p = diffusion.prediction();
+            w[i] = (float) (p == Prediction.X0 ? clipped : p == Prediction.EPS ? clipped / snr : clipped / (snr + 1));
+        }
+        return w;
+    }
+
+    /** Scales all gradients so their global L2 norm is at most {@code maxNorm}; returns the norm before. */
+    private double clipGradients(double maxNorm) {
+        NDArray total = null;
+        for (Denoiser.NamedParameter p : model.parameters()) {
+            NDArray s = p.array().getGradient().square().sum();
+            total = total == null ? s : total.add(s);
+        }
+        double norm = Math.sqrt(total.getFloat());
+        if (norm > maxNorm) {
+            float scale = (float) (maxNorm / (norm + 1e-6));
+            for (Denoiser.NamedParameter p : model.parameters()) {
+                p.array().getGradient().muli(scale);
+            }
+        }
+        return norm;
     }
 
     public long stepCount() {
         return step;
     }
 
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public double trainSeconds() {
+        return trainSeconds;
+    }
+
+    public long skippedBatches() {
+        return skipped;
+    }
+
+    public double lastGradNorm() {
+        return lastGradNorm;
+    }
+
     public Adam optimizer() {
         return optimizer;
+    }
+
+    /** The EMA, or null when the config has none. */
+    public Ema ema() {
+        return ema;
+    }
+
+    public Denoiser model() {
+        return model;
+    }
+
+    public Rng rng() {
+        return rng;
+    }
+
+    /** The position in the data: current epoch's order and how far into it. */
+    public int[] order() {
+        return order;
+    }
+
+    public int cursor() {
+        return cursor;
+    }
+
+    /** Restores the counters saved by a checkpoint (tensors are restored by the caller). */
+    public void restoreCounters(long step, long totalSteps, int epoch, int cursor, int[] order, double trainSeconds, long skipped) {
+        if (order != null && order.length != data.size()) {
+            throw new DdpmException("the checkpoint was trained on " + order.length + " images but the data now has "
+                    + data.size() + "; resume with the same --data and --digit");
+        }
+        this.step = step;
+        this.totalSteps = totalSteps;
+        this.epoch = epoch;
+        this.cursor = cursor;
+        this.order = order;
+        this.trainSeconds = trainSeconds;
+        this.skipped = skipped;
     }
 }

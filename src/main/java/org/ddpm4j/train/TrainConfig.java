@@ -7,12 +7,24 @@ import org.ddpm4j.DdpmException;
  *
  * @param data dataset spec ({@code mnist}, {@code idx:DIR})
  * @param digit the class to keep, or null for all classes
- * @param epochs passes over the data (0 = not used as a budget)
+ * @param epochs budget in passes over the data (0 = not this budget)
+ * @param steps budget in optimizer steps (0 = not this budget)
+ * @param minutes budget in wall-clock minutes of training (0 = not this budget); turned into a step count
+ *     after the first steps, so the learning-rate schedule and a resumed run are deterministic
  * @param batchSize images per step
- * @param learningRate Adam's step size
+ * @param learningRate peak learning rate
+ * @param warmupSteps linear learning-rate warm-up from 0 (0 = none)
+ * @param cosineDecay decay the learning rate to 0 with a half cosine after warm-up
+ * @param weightDecay decoupled weight decay (AdamW); 0 = plain Adam
+ * @param gradClip maximum global L2 norm of the gradients (0 = no clipping)
+ * @param emaDecay EMA decay of the weights, with warm-up min(decay, (1+n)/(10+n)) (0 = no EMA)
+ * @param minSnrGamma min-SNR-gamma loss weighting (Hang et al., arXiv 2303.09556; 0 = plain MSE)
+ * @param skipNonFinite skip a batch whose loss is NaN or infinite instead of stopping
  * @param seed the seed of every random draw (init, shuffles, t, noise)
  */
-public record TrainConfig(String data, Integer digit, int epochs, int batchSize, double learningRate, long seed) {
+public record TrainConfig(String data, Integer digit, int epochs, long steps, double minutes, int batchSize,
+        double learningRate, int warmupSteps, boolean cosineDecay, double weightDecay, double gradClip,
+        double emaDecay, double minSnrGamma, boolean skipNonFinite, long seed) {
 
     public TrainConfig {
         if (data == null || data.isBlank()) {
@@ -21,8 +33,18 @@ public record TrainConfig(String data, Integer digit, int epochs, int batchSize,
         if (digit != null && (digit < 0 || digit > 255)) {
             throw new DdpmException("--digit must be a class label in 0..255, got " + digit);
         }
-        if (epochs < 1 || epochs > 1_000_000) {
+        int budgets = (epochs > 0 ? 1 : 0) + (steps > 0 ? 1 : 0) + (minutes > 0 ? 1 : 0);
+        if (budgets != 1) {
+            throw new DdpmException("give exactly one budget: --epochs, --steps or --minutes");
+        }
+        if (epochs < 0 || epochs > 1_000_000) {
             throw new DdpmException("--epochs must be in 1..1000000, got " + epochs);
+        }
+        if (steps < 0 || steps > 100_000_000L) {
+            throw new DdpmException("--steps must be in 1..100000000, got " + steps);
+        }
+        if (minutes < 0 || minutes > 100_000 || Double.isNaN(minutes)) {
+            throw new DdpmException("--minutes must be in (0, 100000], got " + minutes);
         }
         if (batchSize < 1 || batchSize > 4096) {
             throw new DdpmException("--batch must be in 1..4096, got " + batchSize);
@@ -30,10 +52,38 @@ public record TrainConfig(String data, Integer digit, int epochs, int batchSize,
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new DdpmException("--lr must be in (0, 1), got " + learningRate);
         }
+        if (warmupSteps < 0) {
+            throw new DdpmException("--warmup must be >= 0, got " + warmupSteps);
+        }
+        if (!(weightDecay >= 0 && weightDecay < 1)) {
+            throw new DdpmException("--weight-decay must be in [0, 1), got " + weightDecay);
+        }
+        if (!(gradClip >= 0)) {
+            throw new DdpmException("--clip must be >= 0, got " + gradClip);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new DdpmException("--ema must be in [0, 1), got " + emaDecay);
+        }
+        if (!(minSnrGamma >= 0)) {
+            throw new DdpmException("--min-snr must be >= 0, got " + minSnrGamma);
+        }
     }
 
-    /** The seed's recipe: digit 1, 20 epochs, batch 64, Adam lr 1e-4. */
-    public static TrainConfig seed(String data, int digit, int epochs, long seed) {
-        return new TrainConfig(data, digit, epochs, 64, 1e-4, seed);
+    /** The seed's recipe: 20 epochs, batch 64, Adam lr 1e-4, nothing else. */
+    public static TrainConfig seed(String data, Integer digit, int epochs, long seed) {
+        return new TrainConfig(data, digit, epochs, 0, 0, 64, 1e-4, 0, false, 0, 0, 0, 0, false, seed);
+    }
+
+    /** The learning rate at optimizer step {@code step} (1-based) of {@code total}. */
+    public double learningRateAt(long step, long total) {
+        double lr = learningRate;
+        if (warmupSteps > 0 && step <= warmupSteps) {
+            return lr * step / warmupSteps;
+        }
+        if (cosineDecay && total > warmupSteps) {
+            double p = Math.min(1.0, (double) (step - warmupSteps) / (total - warmupSteps));
+            return lr * 0.5 * (1 + Math.cos(Math.PI * p));
+        }
+        return lr;
     }
 }

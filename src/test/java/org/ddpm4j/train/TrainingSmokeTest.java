@@ -24,12 +24,12 @@ class TrainingSmokeTest {
             ones.copyImage(i, px, i * 784);
         }
         ImageSet small = new ImageSet(px, null, 320, 1, 28, 28, "320 ones");
-        TrainConfig tc = new TrainConfig("mnist", 1, 6, 64, 1e-4, 0);
+        TrainConfig tc = TrainConfig.seed("mnist", 1, 6, 0);
         List<Double> losses = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager();
                 Denoiser net = Denoiser.create(ModelConfig.seed(1, 28), m, new Rng(0))) {
-            DiffusionTrainer trainer = new DiffusionTrainer(net, DiffusionConfig.seed().build(), tc, new Rng(0));
-            trainer.fit(small, (step, total, epoch, loss, ips) -> losses.add(loss));
+            DiffusionTrainer trainer = new DiffusionTrainer(net, DiffusionConfig.seed().build(), tc, new Rng(0), small);
+            trainer.run((step, total, epoch, loss, ips) -> losses.add(loss), t -> { });
         }
         assertTrue(losses.size() == 30, "6 epochs x 5 batches");
         double first = losses.subList(0, 5).stream().mapToDouble(Double::doubleValue).average().orElseThrow();

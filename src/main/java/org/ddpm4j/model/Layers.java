@@ -1,0 +1,37 @@
+package org.ddpm4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+
+/** Small helpers shared by the U-Net blocks. */
+final class Layers {
+
+    private Layers() {}
+
+    static Conv2d conv(int filters, int kernel, int stride) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .optPadding(new Shape(kernel / 2, kernel / 2))
+                .optStride(new Shape(stride, stride))
+                .setFilters(filters)
+                .build();
+    }
+
+    static Linear linear(int units) {
+        return Linear.builder().setUnits(units).build();
+    }
+
+    /** SiLU as x * sigmoid(x): one fused sigmoid and one multiply. */
+    static NDArray silu(NDArray x) {
+        return x.mul(ai.djl.nn.Activation.sigmoid(x));
+    }
+
+    static NDArray apply(Block block, ParameterStore ps, NDArray x, boolean training) {
+        return block.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+}

@@ -1,0 +1,128 @@
+package org.ddpm4j.train;
+
+import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.checkpoint.Tensor;
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.util.Json;
+
+/**
+ * Saves a trainer's whole state into a run directory and restores it: weights, EMA weights, Adam moments,
+ * step counters, the data order and the RNG state, so that a resumed run continues exactly.
+ */
+public final class TrainerCheckpoint {
+
+    static final String ADAM_M = "adam.m/";
+    static final String ADAM_V = "adam.v/";
+    static final String ORDER = "state/order";
+
+    private TrainerCheckpoint() {}
+
+    /** Writes {@code dir/checkpoint.ddpm} atomically, then {@code dir/config.json}. */
+    public static void save(Path dir, DiffusionTrainer t, ModelConfig mc, DiffusionConfig dc, TrainConfig tc, JsonObject extra) {
+        JsonObject meta = new JsonObject();
+        meta.addProperty("ddpm4j", "0.1.0");
+        meta.add("model", Json.GSON.toJsonTree(mc));
+        meta.add("diffusion", Json.GSON.toJsonTree(dc));
+        meta.add("train", Json.GSON.toJsonTree(tc));
+        if (extra != null) {
+            for (String k : extra.keySet()) {
+                meta.add(k, extra.get(k));
+            }
+        }
+        JsonObject state = new JsonObject();
+        state.addProperty("step", t.stepCount());
+        state.addProperty("total_steps", t.totalSteps());
+        state.addProperty("epoch", t.epoch());
+        state.addProperty("cursor", t.cursor());
+        state.addProperty("train_seconds", t.trainSeconds());
+        state.addProperty("skipped", t.skippedBatches());
+        state.addProperty("adam_step", t.optimizer().stepCount());
+        state.addProperty("ema_updates", t.ema() == null ? 0 : t.ema().updates());
+        JsonArray r = new JsonArray();
+        for (long v : t.rng().state()) {
+            r.add(v);
+        }
+        state.add("rng", r);
+        meta.add("state", state);
+
+        Map<String, Tensor> tensors = new LinkedHashMap<>(Run.export(t.model(), Run.WEIGHTS));
+        List<Denoiser.NamedParameter> ps = t.model().parameters();
+        if (t.ema() != null) {
+            putAll(tensors, Run.EMA, ps, t.ema().shadow());
+        }
+        putAll(tensors, ADAM_M, ps, t.optimizer().firstMoments());
+        putAll(tensors, ADAM_V, ps, t.optimizer().secondMoments());
+        if (t.order() != null) {
+            int[] order = t.order();
+            float[] f = new float[order.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = order[i]; // exact: indices < 2^24
+            }
+            tensors.put(ORDER, new Tensor(new long[] {f.length}, f));
+        }
+        Run.save(dir, meta, tensors);
+    }
+
+    private static void putAll(Map<String, Tensor> out, String prefix, List<Denoiser.NamedParameter> ps, List<NDArray> arrays) {
+        for (int i = 0; i < ps.size(); i++) {
+            out.put(prefix + ps.get(i).name(), Run.toTensor(arrays.get(i)));
+        }
+    }
+
+    /** Restores a trainer (built from the run's own configs) to the state saved in the run. */
+    public static void restore(Run run, DiffusionTrainer t) {
+        Path file = run.dir().resolve(Run.CHECKPOINT);
+        run.restore(t.model(), Run.WEIGHTS);
+        List<Denoiser.NamedParameter> ps = t.model().parameters();
+        if (t.ema() != null) {
+            setAll(run, file, Run.EMA, ps, t.ema().shadow());
+        }
+        setAll(run, file, ADAM_M, ps, t.optimizer().firstMoments());
+        setAll(run, file, ADAM_V, ps, t.optimizer().secondMoments());
+        JsonObject s = run.stateSection();
+        try {
+            t.optimizer().setStepCount(s.get("adam_step").getAsLong());
+            if (t.ema() != null) {
+                t.ema().setUpdates(s.get("ema_updates").getAsLong());
+            }
+            JsonArray r = s.getAsJsonArray("rng");
+            long[] rs = new long[r.size()];
+            for (int i = 0; i < rs.length; i++) {
+                rs[i] = r.get(i).getAsLong();
+            }
+            t.rng().restore(rs);
+            int[] order = null;
+            Tensor o = run.checkpoint().tensors().get(ORDER);
+            if (o != null) {
+                order = new int[o.data().length];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = (int) o.data()[i];
+                }
+            }
+            t.restoreCounters(s.get("step").getAsLong(), s.get("total_steps").getAsLong(), s.get("epoch").getAsInt(),
+                    s.get("cursor").getAsInt(), order, s.get("train_seconds").getAsDouble(), s.get("skipped").getAsLong());
+        } catch (RuntimeException e) {
+            if (e instanceof DdpmException) {
+                throw e;
+            }
+            throw new DdpmException(file + ": checkpoint has no resumable training state (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void setAll(Run run, Path file, String prefix, List<Denoiser.NamedParameter> ps, List<NDArray> arrays) {
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor tensor = run.checkpoint().tensor(prefix + ps.get(i).name(), file);
+            arrays.get(i).set(tensor.data());
+        }
+    }
+}
