@@ -25,6 +25,14 @@ final class ProgressBar {
 
     void update(long done, long total, String extra) {
         long now = System.nanoTime();
+        if (total <= 0) {
+            if (now - lastPrint >= 5_000_000_000L || done == 1) {
+                lastPrint = now;
+                err.println(String.format(Locale.ROOT, "%s %d | measuring speed to fix the step count%s", label, done,
+                        extra == null || extra.isEmpty() ? "" : " | " + extra));
+            }
+            return;
+        }
         boolean last = done >= total;
         long minGap = terminal ? 100_000_000L : 5_000_000_000L;
         if (!last && done != 1 && now - lastPrint < minGap) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Trajectory;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.DiffusionPipeline;
@@ -42,47 +43,14 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives the same images. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim or dpm++ (default: seed runs ddpm, U-Net runs "
-            + DEFAULT_UNET_SAMPLER + ").")
-    String sampler;
-
-    @Option(names = "--steps", description = "Network calls per image (default: seed runs all T, U-Net runs " + DEFAULT_UNET_STEPS + ").")
-    Integer steps;
-
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 ancestral. Default: ${DEFAULT-VALUE}.")
-    double eta;
-
-    @Option(names = "--spacing", description = "Timestep spacing: linspace, leading or trailing (default: seed linspace, U-Net trailing).")
-    String spacing;
-
-    @Option(names = "--variance", defaultValue = "beta", description = "ddpm variance: beta (the seed's) or posterior. Default: ${DEFAULT-VALUE}.")
-    String variance;
-
-    @Option(names = "--clip-x0", negatable = true, description = "Clip the predicted x0 to [-1, 1] (default: off for seed runs, on for U-Net runs).")
-    Boolean clipX0;
-
-    static final String DEFAULT_UNET_SAMPLER = "ddim";
-    static final int DEFAULT_UNET_STEPS = 20;
-
-    /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
-    static SamplerConfig defaultSampler(ModelConfig mc) {
-        return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
-                : new SamplerConfig(DEFAULT_UNET_SAMPLER, 0, "trailing", "beta", true);
-    }
-
-    static int defaultSteps(ModelConfig mc, org.ddpm4j.diffusion.DiffusionConfig dc) {
-        return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(DEFAULT_UNET_STEPS, dc.steps());
-    }
-
-    /** The sampler the flags ask for, on top of the run's default. */
-    SamplerConfig samplerConfig(ModelConfig mc) {
-        SamplerConfig d = defaultSampler(mc);
-        return new SamplerConfig(sampler != null ? sampler : d.name(), eta, spacing != null ? spacing : d.spacing(),
-                variance, clipX0 != null ? clipX0 : d.clipX0());
-    }
-
     @Option(names = "--batch", defaultValue = "64", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
     int batch;
+
+    @picocli.CommandLine.Mixin
+    SamplerOptions samplerOptions = new SamplerOptions();
+
+    @Option(names = "--gif", description = "Also write an animated GIF of the denoising (x_t beside the predicted x0) of the first batch.")
+    Path gif;
 
     @Override
     public Integer call() {
@@ -93,14 +61,19 @@ final class SampleCommand implements Callable<Integer> {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
         Run r = Run.open(run);
-        SamplerConfig sc = samplerConfig(r.model());
-        int k = steps == null ? defaultSteps(r.model(), r.diffusion()) : steps;
+        SamplerConfig sc = samplerOptions.config(r.model());
+        int k = samplerOptions.steps(r.model(), r.diffusion());
         AtomicFiles.ensureDirectory(out);
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
             Sampler s = sc.build(r.diffusion().build());
-            float[] imgs = generate(net, s, n, k, batch, new Rng(seed), main.err);
+            Trajectory traj = gif == null ? null : new Trajectory(Math.min(n, batch), net.config().channels(), net.config().size(), k);
+            float[] imgs = generate(net, s, n, k, batch, new Rng(seed), main.err, traj);
             List<BufferedImage> pics = writeImages(imgs, n, net.config(), out);
             Images.writePng(Images.grid(pics, (int) Math.ceil(Math.sqrt(n)), 2), out.resolve("grid.png"));
+            if (traj != null) {
+                traj.write(gif);
+                main.out.printf(Locale.ROOT, "wrote %s (%d frames)%n", gif, traj.frameCount());
+            }
         }
         main.out.printf(Locale.ROOT, "wrote %d images and grid.png to %s%n", n, out);
         return 0;
@@ -108,6 +81,11 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Runs the pipeline with a progress bar over all network calls. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err) {
+        return generate(net, s, n, steps, batch, rng, err, null);
+    }
+
+    /** As above, recording the first batch's trajectory into {@code traj} if it is not null. */
+    static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj) {
         s.timesteps(steps); // validates the step count before any work
         long batches = (n + batch - 1) / batch;
         long total = batches * steps;
@@ -115,6 +93,9 @@ final class SampleCommand implements Callable<Integer> {
         long[] done = {0};
         return new DiffusionPipeline(net, s).generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
             done[0]++;
+            if (traj != null && done[0] <= steps) {
+                traj.onStep(i, t, x, x0);
+            }
             bar.update(done[0], total, String.format(Locale.ROOT, "t=%d", t));
         });
     }

@@ -35,6 +35,7 @@ import org.ddpm4j.train.TrainListener;
 import org.ddpm4j.train.TrainerCheckpoint;
 import org.ddpm4j.util.AtomicFiles;
 import org.ddpm4j.util.Json;
+import org.ddpm4j.util.Memory;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -256,8 +257,10 @@ final class TrainCommand implements Callable<Integer> {
                     @Override
                     public void onStep(long step, long total, int epoch, double loss, double ips) {
                         try {
-                            log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f}%n",
-                                    step, epoch, loss, ips));
+                            // resident memory every 100 steps: a flat line proves no native-memory growth
+                            String rss = step % 100 == 0 ? String.format(Locale.ROOT, ",\"rss_mib\":%.1f", Memory.rssMiB()) : "";
+                            log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f%s}%n",
+                                    step, epoch, loss, ips, rss));
                         } catch (IOException e) {
                             throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
                         }
@@ -285,6 +288,8 @@ final class TrainCommand implements Callable<Integer> {
                 err.println("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
             }
             writeLossCurve(out);
+            stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),
+                    ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB());
         }
     }
 
@@ -298,9 +303,9 @@ final class TrainCommand implements Callable<Integer> {
                     copy.parameters().get(i).array().set(t.model().parameters().get(i).array().toFloatArray());
                 }
             }
-            SamplerConfig sc = SampleCommand.defaultSampler(mc);
+            SamplerConfig sc = SamplerOptions.defaultSampler(mc);
             float[] imgs = new DiffusionPipeline(copy, sc.build(dc.build()))
-                    .generate(16, SampleCommand.defaultSteps(mc, dc), 16, new Rng(1234), StepListener.NONE);
+                    .generate(16, SamplerOptions.defaultSteps(mc, dc), 16, new Rng(1234), StepListener.NONE);
             List<BufferedImage> pics = new ArrayList<>();
             int per = mc.channels() * mc.size() * mc.size();
             for (int i = 0; i < 16; i++) {

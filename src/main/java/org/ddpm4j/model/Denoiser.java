@@ -73,24 +73,7 @@ public final class Denoiser implements AutoCloseable {
     }
 
     private void initialiseWeights(Rng rng) {
-        long fanIn = 1;
-        for (NamedParameter p : parameters) {
-            Parameter.Type type = p.parameter().getType();
-            if (type != Parameter.Type.WEIGHT && type != Parameter.Type.BIAS) {
-                continue; // GroupNorm's gamma and beta keep their ones and zeros
-            }
-            Shape s = p.array().getShape();
-            if (s.dimension() >= 2) {
-                fanIn = s.size() / s.get(0);
-            }
-            // a bias takes the fan-in of the weight before it, as torch.nn.Conv2d/Linear do
-            double bound = 1.0 / Math.sqrt(fanIn);
-            float[] v = new float[Math.toIntExact(s.size())];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-            }
-            p.array().set(v);
-        }
+        TorchInit.apply(block.getParameters(), rng);
     }
 
     /**

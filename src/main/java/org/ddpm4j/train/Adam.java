@@ -18,19 +18,23 @@ public final class Adam {
     private final double weightDecay;
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
-    private final List<Denoiser.NamedParameter> params;
+    private final List<NDArray> params;
     private long step;
 
     public Adam(Denoiser model, double beta1, double beta2, double eps, double weightDecay) {
+        this(model.parameters().stream().map(Denoiser.NamedParameter::array).toList(), model.manager(), beta1, beta2, eps, weightDecay);
+    }
+
+    /** Adam over any list of weight tensors that carry gradients; its moments live in {@code manager}. */
+    public Adam(List<NDArray> weights, NDManager manager, double beta1, double beta2, double eps, double weightDecay) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.params = model.parameters();
-        NDManager manager = model.manager();
-        for (Denoiser.NamedParameter p : params) {
-            m.add(manager.zeros(p.array().getShape()));
-            v.add(manager.zeros(p.array().getShape()));
+        this.params = weights;
+        for (NDArray w : params) {
+            m.add(manager.zeros(w.getShape()));
+            v.add(manager.zeros(w.getShape()));
         }
     }
 
@@ -48,7 +52,7 @@ public final class Adam {
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
         for (int i = 0; i < params.size(); i++) {
-            NDArray w = params.get(i).array();
+            NDArray w = params.get(i);
             NDArray g = w.getGradient();
             if (weightDecay > 0) {
                 w.muli((float) (1 - lr * weightDecay));
@@ -65,8 +69,8 @@ public final class Adam {
 
     /** Zeroes the gradients without updating (for a skipped step). */
     public void zeroGradients() {
-        for (Denoiser.NamedParameter p : params) {
-            NDArray g = p.array().getGradient();
+        for (NDArray w : params) {
+            NDArray g = w.getGradient();
             g.subi(g);
         }
     }

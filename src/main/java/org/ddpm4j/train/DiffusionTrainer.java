@@ -106,7 +106,7 @@ public final class DiffusionTrainer {
                     totalSteps = step + Math.max(0, (long) (remaining / perStep));
                 }
             }
-            listener.onStep(step, Math.max(totalSteps, step), epoch, loss, ips);
+            listener.onStep(step, totalSteps, epoch, loss, ips); // total 0 while a --minutes budget calibrates
             hook.afterStep(this);
         }
     }

@@ -115,6 +115,36 @@ class CliTest {
         assertEquals(0, run("sample", "--run", runDir.toString(), "--n", "3", "--steps", "10", "--seed", "6", "--out", s3.toString()).code());
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(s1.resolve("grid.png")), Files.readAllBytes(s3.resolve("grid.png"))));
         assertOneLineError(run("sample", "--run", runDir.toString(), "--steps", "5000", "--out", s3.toString()), 1, "--steps must be in 1..1000");
+
+        // every sampler, and the denoising GIF
+        for (String sampler : new String[] {"ddpm", "ddim", "dpm++"}) {
+            Path sd = dir.resolve("s-" + sampler.replace("+", "p"));
+            Result r = run("sample", "--run", runDir.toString(), "--n", "2", "--steps", "4", "--sampler", sampler,
+                    "--gif", sd.resolve("denoise.gif").toString(), "--out", sd.toString());
+            assertEquals(0, r.code(), r.err());
+            try (var in = javax.imageio.ImageIO.createImageInputStream(sd.resolve("denoise.gif").toFile())) {
+                var reader = javax.imageio.ImageIO.getImageReadersByFormatName("gif").next();
+                reader.setInput(in);
+                assertEquals(4, reader.getNumImages(true), "one frame per step");
+            }
+        }
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--sampler", "euler", "--out", s3.toString()), 1, "unknown --sampler");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--sampler", "ddim", "--eta", "2", "--out", s3.toString()), 1, "--eta must be in [0, 1]");
+
+        // the quality meter on the tiny data set
+        System.setProperty("ddpm4j.cache", dir.resolve("cache").toString());
+        try {
+            Result e = run("eval", "--run", runDir.toString(), "--n", "12", "--steps", "3");
+            assertEquals(0, e.code(), e.err());
+            String json = e.out().lines().findFirst().orElseThrow();
+            JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+            assertTrue(o.get("fid").getAsDouble() >= 0, json);
+            assertTrue(o.get("accuracy").getAsDouble() >= 0 && o.get("accuracy").getAsDouble() <= 1, json);
+            assertTrue(o.get("images_per_s").getAsDouble() > 0, json);
+            assertTrue(Files.list(dir.resolve("cache")).anyMatch(p -> p.getFileName().toString().startsWith("classifier-")), "classifier cached");
+        } finally {
+            System.clearProperty("ddpm4j.cache");
+        }
     }
 
     @Test

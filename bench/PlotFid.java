@@ -1,0 +1,38 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Plots;
+
+/** Plots domain FID against network calls per sampler from `./ddpm eval` JSON lines. Usage: PlotFid IN.jsonl OUT.png */
+public class PlotFid {
+    public static void main(String[] args) throws Exception {
+        Map<String, List<double[]>> bySampler = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of(args[0]))) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            bySampler.computeIfAbsent(o.get("sampler").getAsString(), k -> new ArrayList<>())
+                    .add(new double[] {o.get("steps").getAsDouble(), o.get("fid").getAsDouble()});
+        }
+        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80)};
+        List<Plots.Series> series = new ArrayList<>();
+        int i = 0;
+        for (var e : bySampler.entrySet()) {
+            List<double[]> pts = e.getValue();
+            pts.sort((a, b) -> Double.compare(a[0], b[0]));
+            double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
+            double[] y = pts.stream().mapToDouble(p -> p[1]).toArray();
+            series.add(new Plots.Series(e.getKey(), x, y, colors[i++ % colors.length]));
+        }
+        Images.writePng(Plots.lines("domain FID vs network calls (lower is better)", "network calls per image (log)", "FID",
+                series, true, true), Path.of(args[1]));
+    }
+}

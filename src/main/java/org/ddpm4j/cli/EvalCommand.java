@@ -1,0 +1,103 @@
+package org.ddpm4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.data.Datasets;
+import org.ddpm4j.data.ImageSet;
+import org.ddpm4j.eval.Evaluator;
+import org.ddpm4j.eval.TrainedClassifier;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.sampler.SamplerConfig;
+import org.ddpm4j.util.Json;
+import org.ddpm4j.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code ./ddpm eval}: the quality meter. Generates N images from a run and reports the domain FID
+ * (Fréchet distance of classifier features against the real images of the run's class), the classifier's
+ * accuracy on them, and sampling images/s, as one JSON line plus a table.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Generate N images from a run and report domain FID, class accuracy and sampling speed.")
+final class EvalCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--run", required = true, description = "Run directory written by ./ddpm train.")
+    Path run;
+
+    @Option(names = "--n", defaultValue = "500", description = "Images to generate. Default: ${DEFAULT-VALUE}.")
+    int n;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--batch", defaultValue = "250", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Mixin
+    SamplerOptions samplerOptions = new SamplerOptions();
+
+    @Override
+    public Integer call() {
+        if (n < 10 || n > 100_000) {
+            throw new DdpmException("--n must be in 10..100000, got " + n);
+        }
+        if (batch < 1 || batch > 4096) {
+            throw new DdpmException("--batch must be in 1..4096, got " + batch);
+        }
+        Run r = Run.open(run);
+        JsonObject train = r.trainSection();
+        String dataSpec = train.has("data") ? train.get("data").getAsString() : "mnist";
+        Integer digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : null;
+        ImageSet all = Datasets.load(dataSpec);
+        ImageSet real = digit == null ? all : all.filterLabel(digit);
+        SamplerConfig sc = samplerOptions.config(r.model());
+        int steps = samplerOptions.steps(r.model(), r.diffusion());
+        try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
+                NDManager manager = NDManager.newBaseManager();
+                Denoiser net = r.loadModel(manager, true)) {
+            long t0 = System.nanoTime();
+            float[] imgs = SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
+            JsonObject j = new JsonObject();
+            j.addProperty("run", run.toString());
+            j.addProperty("model", r.model().type());
+            j.addProperty("sampler", sc.name());
+            j.addProperty("steps", steps);
+            if (sc.name().equals("ddim")) {
+                j.addProperty("eta", sc.eta());
+            }
+            j.addProperty("n", n);
+            j.addProperty("fid", round(s.fid(), 3));
+            if (!Double.isNaN(s.accuracy())) {
+                j.addProperty("accuracy", round(s.accuracy(), 4));
+            }
+            j.addProperty("images_per_s", round(n / secs, 2));
+            j.addProperty("seed", seed);
+            main.out.println(Json.GSON.toJson(j));
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%n"
+                            + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
+                            + "  class accuracy  %s%n  sampling        %.2f images/s%n",
+                    run, sc.name(), steps, n, seed, s.fid(), real.description(),
+                    Double.isNaN(s.accuracy()) ? "n/a (the run has no single class)" : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * s.accuracy(), digit),
+                    n / secs);
+        }
+        return 0;
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}

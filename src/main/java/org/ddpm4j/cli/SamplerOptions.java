@@ -1,0 +1,53 @@
+package org.ddpm4j.cli;
+
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.sampler.SamplerConfig;
+import picocli.CommandLine.Option;
+
+/** The sampler flags shared by {@code sample} and {@code eval}. */
+final class SamplerOptions {
+
+    static final String DEFAULT_UNET_SAMPLER = "ddim";
+    static final int DEFAULT_UNET_STEPS = 20;
+
+    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim or dpm++ (default: seed runs ddpm, U-Net runs "
+            + DEFAULT_UNET_SAMPLER + ").")
+    String sampler;
+
+    @Option(names = "--steps", description = "Network calls per image (default: seed runs all T, U-Net runs " + DEFAULT_UNET_STEPS + ").")
+    Integer steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 ancestral. Default: ${DEFAULT-VALUE}.")
+    double eta;
+
+    @Option(names = "--spacing", description = "Timestep spacing: linspace, leading or trailing (default: seed linspace, U-Net trailing).")
+    String spacing;
+
+    @Option(names = "--variance", defaultValue = "beta", description = "ddpm variance: beta (the seed's) or posterior. Default: ${DEFAULT-VALUE}.")
+    String variance;
+
+    @Option(names = "--clip-x0", negatable = true, description = "Clip the predicted x0 to [-1, 1] (default: off for seed runs, on for U-Net runs).")
+    Boolean clipX0;
+
+    /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
+    static SamplerConfig defaultSampler(ModelConfig mc) {
+        return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
+                : new SamplerConfig(DEFAULT_UNET_SAMPLER, 0, "trailing", "beta", true);
+    }
+
+    static int defaultSteps(ModelConfig mc, DiffusionConfig dc) {
+        return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(DEFAULT_UNET_STEPS, dc.steps());
+    }
+
+    /** The sampler the flags ask for, on top of the run's default. */
+    SamplerConfig config(ModelConfig mc) {
+        SamplerConfig d = defaultSampler(mc);
+        return new SamplerConfig(sampler != null ? sampler : d.name(), eta, spacing != null ? spacing : d.spacing(),
+                variance, clipX0 != null ? clipX0 : d.clipX0());
+    }
+
+    int steps(ModelConfig mc, DiffusionConfig dc) {
+        return steps != null ? steps : defaultSteps(mc, dc);
+    }
+}

@@ -1,0 +1,74 @@
+package org.ddpm4j.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The small CNN behind {@code ./ddpm eval}: two 3x3 conv layers with ReLU and 2x2 max-pooling, then two
+ * linear layers. Its penultimate layer (128 features, after ReLU) is the feature space of the domain FID;
+ * its logits give the class accuracy. Works at any image size >= 4 and 1 or 3 channels.
+ *
+ * <p>Output: NDList(logits (B, K), features (B, 128)).
+ */
+public final class Classifier extends AbstractBlock {
+
+    public static final int FEATURES = 128;
+
+    private final Conv2d c1;
+    private final Conv2d c2;
+    private final Linear fc1;
+    private final Linear fc2;
+
+    public Classifier(int classes) {
+        c1 = addChildBlock("c1", conv(16));
+        c2 = addChildBlock("c2", conv(32));
+        fc1 = addChildBlock("fc1", Linear.builder().setUnits(FEATURES).build());
+        fc2 = addChildBlock("fc2", Linear.builder().setUnits(classes).build());
+    }
+
+    private static Conv2d conv(int filters) {
+        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters).build();
+    }
+
+    private static NDArray one(ai.djl.nn.Block b, ParameterStore ps, NDArray x, boolean training) {
+        return b.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray h = Pool.maxPool2d(Activation.relu(one(c1, ps, x, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+        h = Pool.maxPool2d(Activation.relu(one(c2, ps, h, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+        h = h.reshape(h.getShape().get(0), -1); // (B, 32 * H/4 * W/4)
+        NDArray f = Activation.relu(one(fc1, ps, h, training));
+        return new NDList(one(fc2, ps, f, training), f);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        long b = inputShapes[0].get(0);
+        return new Shape[] {new Shape(b, -1), new Shape(b, FEATURES)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape x = inputShapes[0];
+        long b = x.get(0);
+        long h = x.get(2);
+        long w = x.get(3);
+        c1.initialize(manager, dataType, x);
+        c2.initialize(manager, dataType, new Shape(b, 16, h / 2, w / 2));
+        fc1.initialize(manager, dataType, new Shape(b, 32 * (h / 4) * (w / 4)));
+        fc2.initialize(manager, dataType, new Shape(b, FEATURES));
+    }
+}

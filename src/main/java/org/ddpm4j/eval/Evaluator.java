@@ -1,0 +1,44 @@
+package org.ddpm4j.eval;
+
+import org.ddpm4j.data.ImageSet;
+
+/**
+ * The domain scores of ddpm4j's quality meter: the Fréchet distance between classifier features of
+ * generated and real images ("domain FID"), and the classifier's accuracy on the generated images.
+ */
+public final class Evaluator {
+
+    private Evaluator() {}
+
+    /** Scores of one set of images. */
+    public record Scores(double fid, double accuracy, int[] predictedCounts) {}
+
+    /**
+     * Scores n images (n, C, H, W) in [-1, 1] against the real images.
+     *
+     * @param targetClass the class the images should show, or -1 when any class is fine (accuracy is NaN)
+     */
+    public static Scores score(TrainedClassifier c, float[] images, int n, ImageSet real, int targetClass) {
+        TrainedClassifier.Output gen = c.run(images, n, real.channels(), real.height());
+        Frechet.Stats realStats = realStats(c, real);
+        Frechet.Stats genStats = Frechet.stats(gen.features(), n, Classifier.FEATURES);
+        int[] counts = new int[c.classes()];
+        int ok = 0;
+        for (int p : gen.predictions()) {
+            counts[p]++;
+            ok += p == targetClass ? 1 : 0;
+        }
+        double acc = targetClass < 0 ? Double.NaN : (double) ok / n;
+        return new Scores(Frechet.distance(genStats, realStats), acc, counts);
+    }
+
+    /** Feature statistics of all images of a set. */
+    public static Frechet.Stats realStats(TrainedClassifier c, ImageSet real) {
+        float[] px = new float[real.size() * real.imageSize()];
+        for (int i = 0; i < real.size(); i++) {
+            real.copyImage(i, px, i * real.imageSize());
+        }
+        TrainedClassifier.Output out = c.run(px, real.size(), real.channels(), real.height());
+        return Frechet.stats(out.features(), real.size(), Classifier.FEATURES);
+    }
+}

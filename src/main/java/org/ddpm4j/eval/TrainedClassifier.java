@@ -1,0 +1,250 @@
+package org.ddpm4j.eval;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.CheckpointFile;
+import org.ddpm4j.checkpoint.Tensor;
+import org.ddpm4j.data.ImageSet;
+import org.ddpm4j.model.TorchInit;
+import org.ddpm4j.train.Adam;
+import org.ddpm4j.util.Rng;
+
+/**
+ * A {@link Classifier} trained once per dataset (seeded, so every machine trains the same one) and cached
+ * under {@code $DDPM4J_CACHE} (default {@code ~/.cache/ddpm4j}), keyed by a SHA-256 of the pixels and labels.
+ */
+public final class TrainedClassifier implements AutoCloseable {
+
+    static final int VERSION = 2;
+    static final int EPOCHS = 5;
+
+    private final NDManager manager;
+    private final Classifier block;
+    private final ParameterStore store;
+    private final int classes;
+    private final double heldOutAccuracy;
+
+    private TrainedClassifier(NDManager manager, Classifier block, int classes, double heldOutAccuracy) {
+        this.manager = manager;
+        this.block = block;
+        this.store = new ParameterStore(manager, false);
+        this.classes = classes;
+        this.heldOutAccuracy = heldOutAccuracy;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    /** Accuracy on the 10% of the data held out from its training. */
+    public double heldOutAccuracy() {
+        return heldOutAccuracy;
+    }
+
+    /** Where classifiers are cached: system property ddpm4j.cache, else $DDPM4J_CACHE, else ~/.cache/ddpm4j. */
+    public static Path cacheDir() {
+        String prop = System.getProperty("ddpm4j.cache");
+        if (prop != null && !prop.isBlank()) {
+            return Paths.get(prop);
+        }
+        String env = System.getenv("DDPM4J_CACHE");
+        return env != null && !env.isBlank() ? Paths.get(env) : Paths.get(System.getProperty("user.home"), ".cache", "ddpm4j");
+    }
+
+    /** Loads the cached classifier of this dataset, or trains and caches it. */
+    public static TrainedClassifier forData(ImageSet data, PrintStream log) {
+        if (!data.hasLabels()) {
+            throw new DdpmException(data.description() + " has no labels to train the evaluation classifier on");
+        }
+        int classes = 0;
+        for (int i = 0; i < data.size(); i++) {
+            classes = Math.max(classes, data.label(i) + 1);
+        }
+        Path file = cacheDir().resolve("classifier-" + key(data) + ".ddpm");
+        if (Files.isRegularFile(file)) {
+            try {
+                return load(file, data, classes);
+            } catch (DdpmException e) {
+                log.println("warning: ignoring a damaged classifier cache (" + e.getMessage() + "); retraining");
+            }
+        }
+        log.printf(Locale.ROOT, "training the evaluation classifier on %,d images of %s (once; cached in %s)%n",
+                data.size(), data.description(), cacheDir());
+        TrainedClassifier c = train(data, classes, new Rng(20240229L));
+        c.save(file, data);
+        log.printf(Locale.ROOT, "classifier accuracy on held-out images: %.2f%%%n", 100 * c.heldOutAccuracy);
+        return c;
+    }
+
+    private static String key(ImageSet data) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(("v" + VERSION + ":" + data.channels() + "x" + data.height() + "x" + data.width()).getBytes());
+            ByteBuffer b = ByteBuffer.allocate(4 * data.imageSize() + 4);
+            for (int i = 0; i < data.size(); i++) {
+                b.clear();
+                for (float v : data.image(i)) {
+                    b.putFloat(v);
+                }
+                b.putInt(data.label(i));
+                md.update(b.array(), 0, b.position());
+            }
+            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Classifier newBlock(NDManager m, int classes, ImageSet data) {
+        Classifier block = new Classifier(classes);
+        block.initialize(m, DataType.FLOAT32, new Shape(1, data.channels(), data.height(), data.width()));
+        return block;
+    }
+
+    static TrainedClassifier train(ImageSet data, int classes, Rng rng) {
+        NDManager m = NDManager.newBaseManager();
+        Classifier block = newBlock(m, classes, data);
+        TorchInit.apply(block.getParameters(), rng);
+        List<NDArray> weights = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            weights.add(p.getValue().getArray());
+        }
+        Adam adam = new Adam(weights, m, 0.9, 0.999, 1e-8, 0);
+        ParameterStore ps = new ParameterStore(m, false);
+        int[] perm = rng.permutation(data.size());
+        int holdOut = Math.max(1, data.size() / 10);
+        int[] train = java.util.Arrays.copyOfRange(perm, holdOut, perm.length);
+        int[] test = java.util.Arrays.copyOfRange(perm, 0, holdOut);
+        int batch = 128;
+        int per = data.imageSize();
+        Shape img = new Shape(data.channels(), data.height(), data.width());
+        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+            int[] order = rng.permutation(train.length);
+            for (int s = 0; s < train.length; s += batch) {
+                int b = Math.min(batch, train.length - s);
+                float[] x = new float[b * per];
+                float[] onehot = new float[b * classes];
+                for (int i = 0; i < b; i++) {
+                    int idx = train[order[s + i]];
+                    data.copyImage(idx, x, i * per);
+                    onehot[i * classes + data.label(idx)] = 1;
+                }
+                try (NDScope scope = new NDScope()) {
+                    NDArray xs = m.create(x, new Shape(b).addAll(img));
+                    NDArray y = m.create(onehot, new Shape(b, classes));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = block.forward(ps, new NDList(xs), true).get(0);
+                        NDArray loss = logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg().mean(); // cross-entropy
+                        gc.backward(loss);
+                    }
+                    adam.step(2e-3);
+                }
+            }
+        }
+        TrainedClassifier c = new TrainedClassifier(m, block, classes, Double.NaN);
+        float[] tx = new float[test.length * per];
+        for (int i = 0; i < test.length; i++) {
+            data.copyImage(test[i], tx, i * per);
+        }
+        int[] pred = c.predict(tx, test.length, data.channels(), data.height());
+        int ok = 0;
+        for (int i = 0; i < test.length; i++) {
+            ok += pred[i] == data.label(test[i]) ? 1 : 0;
+        }
+        return new TrainedClassifier(m, block, classes, (double) ok / test.length);
+    }
+
+    private void save(Path file, ImageSet data) {
+        JsonObject meta = new JsonObject();
+        meta.addProperty("kind", "classifier");
+        meta.addProperty("version", VERSION);
+        meta.addProperty("classes", classes);
+        meta.addProperty("held_out_accuracy", heldOutAccuracy);
+        meta.addProperty("data", data.description());
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            t.put(p.getKey(), new Tensor(a.getShape().getShape(), a.toFloatArray()));
+        }
+        try {
+            new CheckpointFile(meta, t).write(file);
+        } catch (DdpmException e) {
+            // an unwritable cache only costs a retrain next time
+        }
+    }
+
+    private static TrainedClassifier load(Path file, ImageSet data, int classes) {
+        CheckpointFile c = CheckpointFile.read(file);
+        NDManager m = NDManager.newBaseManager();
+        try {
+            Classifier block = newBlock(m, classes, data);
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                Tensor t = c.tensor(p.getKey(), file);
+                if (!java.util.Arrays.equals(t.shape(), p.getValue().getArray().getShape().getShape())) {
+                    throw new DdpmException(file + ": classifier shape mismatch for " + p.getKey());
+                }
+                p.getValue().getArray().set(t.data());
+            }
+            return new TrainedClassifier(m, block, classes, c.meta().get("held_out_accuracy").getAsDouble());
+        } catch (RuntimeException e) {
+            m.close();
+            throw e instanceof DdpmException ? e : new DdpmException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** Penultimate features (n x 128, row-major) and predicted classes of n images (n, C, H, W) in [-1, 1]. */
+    public record Output(float[] features, int[] predictions) {}
+
+    public Output run(float[] images, int n, int channels, int size) {
+        int per = channels * size * size;
+        float[] feats = new float[n * Classifier.FEATURES];
+        int[] preds = new int[n];
+        int batch = 250;
+        for (int s = 0; s < n; s += batch) {
+            int b = Math.min(batch, n - s);
+            try (NDScope scope = new NDScope()) {
+                float[] x = java.util.Arrays.copyOfRange(images, s * per, (s + b) * per);
+                NDList out = block.forward(store, new NDList(manager.create(x, new Shape(b, channels, size, size))), false);
+                System.arraycopy(out.get(1).toFloatArray(), 0, feats, s * Classifier.FEATURES, b * Classifier.FEATURES);
+                long[] p = out.get(0).argMax(1).toLongArray();
+                for (int i = 0; i < b; i++) {
+                    preds[s + i] = (int) p[i];
+                }
+            }
+        }
+        return new Output(feats, preds);
+    }
+
+    public int[] predict(float[] images, int n, int channels, int size) {
+        return run(images, n, channels, size).predictions();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,106 @@
+package org.ddpm4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.ddpm4j.data.Datasets;
+import org.ddpm4j.data.ImageSet;
+import org.ddpm4j.util.Rng;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The quality meter must rank real < blurred/noisy < wrong class. */
+class EvalTest {
+
+    static ImageSet mnist;
+    static TrainedClassifier clf;
+
+    @BeforeAll
+    static void train() {
+        mnist = Datasets.embeddedMnist();
+        clf = TrainedClassifier.train(mnist, 10, new Rng(20240229L));
+    }
+
+    @AfterAll
+    static void close() {
+        clf.close();
+    }
+
+    static float[] images(ImageSet s, int from, int n) {
+        float[] px = new float[n * s.imageSize()];
+        for (int i = 0; i < n; i++) {
+            s.copyImage(from + i, px, i * s.imageSize());
+        }
+        return px;
+    }
+
+    static float[] blur(float[] px, int n) {
+        float[] out = new float[px.length];
+        for (int k = 0; k < n; k++) {
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    double s = 0;
+                    int c = 0;
+                    for (int dy = -2; dy <= 2; dy++) {
+                        for (int dx = -2; dx <= 2; dx++) {
+                            int yy = y + dy;
+                            int xx = x + dx;
+                            if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28) {
+                                s += px[k * 784 + yy * 28 + xx];
+                                c++;
+                            }
+                        }
+                    }
+                    out[k * 784 + y * 28 + x] = (float) (s / c);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void classifierIsAccurate() {
+        assertTrue(clf.heldOutAccuracy() > 0.95, "held-out accuracy " + clf.heldOutAccuracy());
+    }
+
+    @Test
+    void realVsRealIsNearZeroAndDegradationsScoreWorse() {
+        ImageSet ones = mnist.filterLabel(1);
+        ImageSet firstHalf = new ImageSet(images(ones, 0, 563), null, 563, 1, 28, 28, "ones, first half");
+        float[] secondHalf = images(ones, 563, 564);
+        Evaluator.Scores real = Evaluator.score(clf, secondHalf, 564, firstHalf, 1);
+
+        float[] noisy = secondHalf.clone();
+        Rng rng = new Rng(1);
+        for (int i = 0; i < noisy.length; i++) {
+            noisy[i] = Math.max(-1, Math.min(1, noisy[i] + 0.5f * (float) rng.nextGaussian()));
+        }
+        Evaluator.Scores noise = Evaluator.score(clf, noisy, 564, firstHalf, 1);
+        Evaluator.Scores blurred = Evaluator.score(clf, blur(secondHalf, 564), 564, firstHalf, 1);
+        ImageSet sevens = mnist.filterLabel(7);
+        Evaluator.Scores wrong = Evaluator.score(clf, images(sevens, 0, 564), 564, firstHalf, 1);
+
+        System.out.printf("domain FID: real %.3f, blurred %.3f, noisy %.3f, wrong class %.3f%n",
+                real.fid(), blurred.fid(), noise.fid(), wrong.fid());
+        assertTrue(real.accuracy() > 0.97, "real ones are recognised: " + real.accuracy());
+        assertEquals(0.0, wrong.accuracy(), 0.02, "sevens are not ones");
+        assertTrue(real.fid() < 0.1 * blurred.fid(), "real " + real.fid() + " vs blurred " + blurred.fid());
+        assertTrue(real.fid() < 0.1 * noise.fid(), "real " + real.fid() + " vs noisy " + noise.fid());
+        assertTrue(wrong.fid() > blurred.fid() && wrong.fid() > noise.fid(), "wrong class scores worst");
+    }
+
+    @Test
+    void frechetDistanceMatchesTheClosedFormForDiagonalGaussians() {
+        // N(0, diag(1, 4)) vs N((1, 2), diag(4, 1)): |mu|^2 = 5, tr = 5 + 5, 2 tr sqrt = 2 (2 + 2) = 8 -> 7
+        Frechet.Stats a = new Frechet.Stats(new double[] {0, 0}, new double[][] {{1, 0}, {0, 4}}, 100);
+        Frechet.Stats b = new Frechet.Stats(new double[] {1, 2}, new double[][] {{4, 0}, {0, 1}}, 100);
+        assertEquals(7.0, Frechet.distance(a, b), 1e-9);
+        // a rotated covariance against itself: distance 0
+        double c = Math.cos(0.3);
+        double s = Math.sin(0.3);
+        double[][] cov = {{c * c * 3 + s * s * 0.5, c * s * (3 - 0.5)}, {c * s * (3 - 0.5), s * s * 3 + c * c * 0.5}};
+        Frechet.Stats r = new Frechet.Stats(new double[] {1, 1}, cov, 100);
+        assertEquals(0.0, Frechet.distance(r, r), 1e-9);
+    }
+}

@@ -1,0 +1,142 @@
+package org.ddpm4j.sampler;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.ddpm4j.diffusion.GaussianDiffusion;
+import org.ddpm4j.diffusion.Prediction;
+import org.ddpm4j.schedule.NoiseSchedule;
+import org.ddpm4j.util.Noise;
+import org.ddpm4j.util.Rng;
+import org.junit.jupiter.api.Test;
+
+/** Each sampler's step against the paper's formula evaluated independently in double precision. */
+class SamplerGoldenTest {
+
+    private final NoiseSchedule s = NoiseSchedule.seedDefault();
+    private final double[] x = {0.7, -1.3, 0.05, 2.2};
+    private final double[] e = {-0.4, 0.9, 1.1, -0.2};
+
+    private NDArray arr(NDManager m, double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return m.create(f, new Shape(1, 1, 2, 2));
+    }
+
+    @Test
+    void ddimEquation12() {
+        int t = 700;
+        int tp = 650;
+        double eta = 0.5;
+        double ab = s.alphaBar(t);
+        double abp = s.alphaBar(tp);
+        double sigma = eta * Math.sqrt((1 - abp) / (1 - ab) * (1 - ab / abp));
+        float[] z = new Rng(3).gaussians(4);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] got = new DdimSampler(new GaussianDiffusion(s, Prediction.EPS), eta, TimestepSpacing.LEADING, false)
+                    .step(arr(m, e), t, tp, arr(m, x), new Rng(3)).prevSample().toFloatArray();
+            for (int i = 0; i < 4; i++) {
+                double x0 = (x[i] - Math.sqrt(1 - ab) * e[i]) / Math.sqrt(ab);
+                double expected = Math.sqrt(abp) * x0 + Math.sqrt(1 - abp - sigma * sigma) * e[i] + sigma * z[i];
+                assertEquals(expected, got[i], 1e-5, "i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void ddimWithVPredictionConvertsThroughX0AndEps() {
+        int t = 400;
+        int tp = 200;
+        double ab = s.alphaBar(t);
+        double abp = s.alphaBar(tp);
+        try (NDManager m = NDManager.newBaseManager()) {
+            double[] v = {0.3, -0.2, 0.8, -1.0};
+            float[] got = new DdimSampler(new GaussianDiffusion(s, Prediction.V), 0, TimestepSpacing.LEADING, false)
+                    .step(arr(m, v), t, tp, arr(m, x), new Rng(0)).prevSample().toFloatArray();
+            for (int i = 0; i < 4; i++) {
+                double x0 = Math.sqrt(ab) * x[i] - Math.sqrt(1 - ab) * v[i];
+                double eps = Math.sqrt(ab) * v[i] + Math.sqrt(1 - ab) * x[i];
+                assertEquals(Math.sqrt(abp) * x0 + Math.sqrt(1 - abp) * eps, got[i], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void dpmSolverPlusPlus2MAlgorithm2() {
+        int[] ts = {900, 600, 300};
+        double[][] eps = {e, {0.2, -0.1, 0.5, 0.3}};
+        double[] ref = x.clone();
+        double[] prevX0 = null;
+        double prevLambda = 0;
+        for (int k = 0; k < 2; k++) {
+            double a = Math.sqrt(s.alphaBar(ts[k]));
+            double sg = Math.sqrt(1 - s.alphaBar(ts[k]));
+            double a2 = Math.sqrt(s.alphaBar(ts[k + 1]));
+            double sg2 = Math.sqrt(1 - s.alphaBar(ts[k + 1]));
+            double lam = Math.log(a / sg);
+            double h = Math.log(a2 / sg2) - lam;
+            double[] next = new double[4];
+            double[] x0 = new double[4];
+            for (int i = 0; i < 4; i++) {
+                x0[i] = (ref[i] - sg * eps[k][i]) / a;
+                double d = x0[i];
+                if (prevX0 != null) {
+                    double r = (lam - prevLambda) / h;
+                    d = (1 + 1 / (2 * r)) * x0[i] - 1 / (2 * r) * prevX0[i];
+                }
+                next[i] = sg2 / sg * ref[i] - a2 * (Math.exp(-h) - 1) * d;
+            }
+            prevX0 = x0;
+            prevLambda = lam;
+            ref = next;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            DpmSolverPlusPlus solver = new DpmSolverPlusPlus(new GaussianDiffusion(s, Prediction.EPS), TimestepSpacing.LINSPACE, false);
+            solver.reset();
+            NDArray cur = arr(m, x);
+            for (int k = 0; k < 2; k++) {
+                cur = solver.step(arr(m, eps[k]), ts[k], ts[k + 1], cur, new Rng(0)).prevSample();
+            }
+            float[] got = cur.toFloatArray();
+            for (int i = 0; i < 4; i++) {
+                assertEquals(ref[i], got[i], 1e-5, "i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void ddimWithEtaOneOverAllStepsIsAncestralWithPosteriorVariance() {
+        GaussianDiffusion d = new GaussianDiffusion(s, Prediction.EPS);
+        Sampler ddim = new DdimSampler(d, 1.0, TimestepSpacing.LINSPACE, false);
+        Sampler ddpm = new AncestralSampler(d, AncestralSampler.Variance.POSTERIOR, TimestepSpacing.LINSPACE, false);
+        float[][] finals = new float[2][];
+        int k = 0;
+        for (Sampler sampler : new Sampler[] {ddim, ddpm}) {
+            Rng rng = new Rng(77); // the same noise for both
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray cur = Noise.randn(rng, m, new Shape(1, 1, 4, 4));
+                int[] ts = sampler.timesteps(1000);
+                for (int i = 0; i < ts.length; i++) {
+                    NDArray out = SamplerContractTest.fakeModel(cur, ts[i]);
+                    cur = sampler.step(out, ts[i], i + 1 < ts.length ? ts[i + 1] : -1, cur, rng).prevSample();
+                }
+                finals[k++] = cur.toFloatArray();
+            }
+        }
+        assertArrayEquals(finals[1], finals[0], 2e-3f);
+    }
+
+    @Test
+    void timestepSpacingsMatchDiffusers() {
+        // numpy reference: linspace(0, 999, 10).round()[::-1]; arange(0, 10) * 100 [::-1]; round(arange(1000, 0, -100)) - 1
+        assertArrayEquals(new int[] {999, 888, 777, 666, 555, 444, 333, 222, 111, 0}, TimestepSpacing.LINSPACE.timesteps(1000, 10));
+        assertArrayEquals(new int[] {900, 800, 700, 600, 500, 400, 300, 200, 100, 0}, TimestepSpacing.LEADING.timesteps(1000, 10));
+        assertArrayEquals(new int[] {999, 899, 799, 699, 599, 499, 399, 299, 199, 99}, TimestepSpacing.TRAILING.timesteps(1000, 10));
+        assertArrayEquals(new int[] {999, 666, 332}, TimestepSpacing.TRAILING.timesteps(1000, 3));
+    }
+}
