@@ -47,6 +47,12 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SamplerOptions samplerOptions = new SamplerOptions();
 
+    @Option(names = "--class", description = "Conditional runs: a class, or 'all' (default) for --n images of every class.")
+    String classOption;
+
+    @Option(names = "--guidance", description = "Conditional runs: classifier-free guidance scale (default: " + SampleCommand.DEFAULT_GUIDANCE + ").")
+    Double guidance;
+
     @Override
     public Integer call() {
         if (n < 10 || n > 100_000) {
@@ -63,6 +69,9 @@ final class EvalCommand implements Callable<Integer> {
         ImageSet real = digit == null ? all : all.filterLabel(digit);
         SamplerConfig sc = samplerOptions.config(r.model());
         int steps = samplerOptions.steps(r.model(), r.diffusion());
+        if (r.model().conditional()) {
+            return evalConditional(r, all, sc, steps);
+        }
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
                 Denoiser net = r.loadModel(manager, true)) {
@@ -92,6 +101,63 @@ final class EvalCommand implements Callable<Integer> {
                     run, sc.name(), steps, n, seed, s.fid(), real.description(),
                     Double.isNaN(s.accuracy()) ? "n/a (the run has no single class)" : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * s.accuracy(), digit),
                     n / secs);
+        }
+        return 0;
+    }
+
+    /** Conditional runs: n images per class (or of one class), per-class accuracy, FID against the real set. */
+    private int evalConditional(Run r, ImageSet all, SamplerConfig sc, int steps) {
+        Conditioning cond = Conditioning.resolve(r.model(), classOption == null ? "all" : classOption, guidance, n);
+        int[] classes = cond.classes();
+        int total = classes.length;
+        try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
+                NDManager manager = NDManager.newBaseManager();
+                Denoiser net = r.loadModel(manager, true)) {
+            long t0 = System.nanoTime();
+            float[] imgs = SampleCommand.generate(net, sc.build(r.diffusion().build()), total, steps, batch, new Rng(seed), main.err,
+                    null, classes, cond.guidance());
+            double secs = (System.nanoTime() - t0) / 1e9;
+            int[] pred = clf.predict(imgs, total, all.channels(), all.height());
+            int k = r.model().classes();
+            int[] ok = new int[k];
+            int[] cnt = new int[k];
+            for (int i = 0; i < total; i++) {
+                cnt[classes[i]]++;
+                ok[classes[i]] += pred[i] == classes[i] ? 1 : 0;
+            }
+            ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
+            double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
+            JsonObject j = new JsonObject();
+            j.addProperty("run", run.toString());
+            j.addProperty("model", r.model().type());
+            j.addProperty("sampler", sc.name());
+            j.addProperty("steps", steps);
+            j.addProperty("guidance", cond.guidance());
+            j.addProperty("n", total);
+            j.addProperty("fid", round(fid, 3));
+            com.google.gson.JsonArray per = new com.google.gson.JsonArray();
+            double accSum = 0;
+            int used = 0;
+            StringBuilder table = new StringBuilder();
+            for (int c = 0; c < k; c++) {
+                if (cnt[c] == 0) {
+                    continue;
+                }
+                double a = (double) ok[c] / cnt[c];
+                per.add(round(a, 4));
+                accSum += a;
+                used++;
+                table.append(String.format(Locale.ROOT, "  class %-3d accuracy %6.2f%%%n", c, 100 * a));
+            }
+            j.addProperty("accuracy", round(accSum / used, 4));
+            j.add("class_accuracy", per);
+            j.addProperty("images_per_s", round(total / secs, 2));
+            j.addProperty("seed", seed);
+            main.out.println(Json.GSON.toJson(j));
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f%n"
+                            + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
+                            + "  sampling        %.2f images/s%n",
+                    run, sc.name(), steps, cond.guidance(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
         }
         return 0;
     }

@@ -49,6 +49,15 @@ final class SampleCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SamplerOptions samplerOptions = new SamplerOptions();
 
+    @Option(names = "--class", description = "For a conditional run: the class to draw (index), or 'all' for --n images of every class.")
+    String classOption;
+
+    @Option(names = "--guidance", description = "Classifier-free guidance scale w for conditional runs: out = cond + w (cond - uncond); "
+            + "0 = no guidance. Default: " + DEFAULT_GUIDANCE + ".")
+    Double guidance;
+
+    static final double DEFAULT_GUIDANCE = 1.0;
+
     @Option(names = "--gif", description = "Also write an animated GIF of the denoising (x_t beside the predicted x0) of the first batch.")
     Path gif;
 
@@ -66,16 +75,19 @@ final class SampleCommand implements Callable<Integer> {
         AtomicFiles.ensureDirectory(out);
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
             Sampler s = sc.build(r.diffusion().build());
-            Trajectory traj = gif == null ? null : new Trajectory(Math.min(n, batch), net.config().channels(), net.config().size(), k);
-            float[] imgs = generate(net, s, n, k, batch, new Rng(seed), main.err, traj);
-            List<BufferedImage> pics = writeImages(imgs, n, net.config(), out);
-            Images.writePng(Images.grid(pics, (int) Math.ceil(Math.sqrt(n)), 2), out.resolve("grid.png"));
+            Conditioning cond = Conditioning.resolve(r.model(), classOption, guidance, n);
+            int total = cond.classes() == null ? n : cond.classes().length;
+            Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), net.config().channels(), net.config().size(), k);
+            float[] imgs = generate(net, s, total, k, batch, new Rng(seed), main.err, traj, cond.classes(), cond.guidance());
+            List<BufferedImage> pics = writeImages(imgs, total, net.config(), out);
+            int cols = cond.all() ? n : (int) Math.ceil(Math.sqrt(total));
+            Images.writePng(Images.grid(pics, cols, 2), out.resolve("grid.png"));
             if (traj != null) {
                 traj.write(gif);
                 main.out.printf(Locale.ROOT, "wrote %s (%d frames)%n", gif, traj.frameCount());
             }
         }
-        main.out.printf(Locale.ROOT, "wrote %d images and grid.png to %s%n", n, out);
+        main.out.printf(Locale.ROOT, "wrote %s images and grid.png to %s%n", classOption != null && classOption.equals("all") ? n + " x all classes" : n, out);
         return 0;
     }
 
@@ -86,6 +98,12 @@ final class SampleCommand implements Callable<Integer> {
 
     /** As above, recording the first batch's trajectory into {@code traj} if it is not null. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj) {
+        return generate(net, s, n, steps, batch, rng, err, traj, null, 0);
+    }
+
+    /** As above, for the given class of each image (or null) with guidance scale {@code w}. */
+    static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj,
+            int[] classes, double w) {
         s.timesteps(steps); // validates the step count before any work
         long batches = (n + batch - 1) / batch;
         long total = batches * steps;
@@ -97,7 +115,7 @@ final class SampleCommand implements Callable<Integer> {
                 traj.onStep(i, t, x, x0);
             }
             bar.update(done[0], total, String.format(Locale.ROOT, "t=%d", t));
-        });
+        }, classes, w);
     }
 
     /** Writes {@code 000000.png ...} and returns the pictures. */

@@ -62,6 +62,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--digit", description = "Train on this class only (default: all classes).")
     Integer digit;
 
+    @Option(names = "--conditional", description = "Train a class-conditional U-Net on all classes (for --class and --guidance at sampling).")
+    boolean conditional;
+
+    @Option(names = "--p-uncond", defaultValue = "0.1", description = "With --conditional: probability of dropping the label. Default: ${DEFAULT-VALUE}.")
+    double pUncond;
+
     @Option(names = "--model", defaultValue = "unet", description = "Network: unet or seed. Default: ${DEFAULT-VALUE}.")
     String model;
 
@@ -134,6 +140,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite a run directory that already holds a checkpoint.")
     boolean force;
 
+    @Option(names = "--stop-after", hidden = true, description = "Testing aid: stop after this step as if killed (no final save).")
+    Long stopAfter;
+
+    /** Thrown by --stop-after to end training abruptly, like a crash, after the step's hook ran. */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("stopped by --stop-after", null, false, false);
+        }
+    }
+
     /** Everything a training needs, resolved from flags or from a checkpoint being resumed. */
     record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery) {}
 
@@ -153,7 +171,12 @@ final class TrainCommand implements Callable<Integer> {
             }
             plan = plan();
         }
-        train(plan, out, resume, main.out, main.err);
+        try {
+            train(plan, out, resume, main.out, main.err, stopAfter == null ? Long.MAX_VALUE : stopAfter);
+        } catch (Stopped e) {
+            main.out.println("stopped after step " + stopAfter + " (--stop-after)");
+            return 0;
+        }
         main.out.println("run written to " + out);
         return 0;
     }
@@ -193,7 +216,13 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
                 or(lr, seedModel ? 1e-4 : 2e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
                 or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
-                or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed);
+                or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed, conditional, conditional ? pUncond : 0);
+        if (conditional && seedModel) {
+            throw new DdpmException("the seed network cannot be class-conditional; use --model unet");
+        }
+        if (conditional && digit != null) {
+            throw new DdpmException("--conditional trains on all classes; drop --digit");
+        }
         DiffusionConfig dc = new DiffusionConfig(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
                 or(prediction, seedModel ? "eps" : "v"));
         UNetConfig def = UNetConfig.defaults();
@@ -216,13 +245,26 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Loads the data, trains (or resumes), and writes the run directory; shared with {@code demo}. */
     static void train(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err) {
+        train(plan, out, resume, stdout, err, Long.MAX_VALUE);
+    }
+
+    static void train(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
         TrainConfig tc = plan.train();
         ImageSet all = Datasets.load(tc.data());
         ImageSet data = tc.digit() == null ? all : all.filterLabel(tc.digit());
         if (data.height() != data.width()) {
             throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
         }
-        ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet());
+        int classes = 0;
+        if (tc.conditional()) {
+            if (!data.hasLabels()) {
+                throw new DdpmException("--conditional needs labels, and " + data.description() + " has none");
+            }
+            for (int i = 0; i < data.size(); i++) {
+                classes = Math.max(classes, data.label(i) + 1);
+            }
+        }
+        ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet(), classes);
         if (resume && !mc.equals(plan.model())) {
             throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
                     + " images, but " + tc.data() + " now holds " + data.channels() + "x" + data.height());
@@ -279,6 +321,14 @@ final class TrainCommand implements Callable<Integer> {
                             throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
                         }
                         TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
+                    }
+                    if (s >= stopAfter) {
+                        try {
+                            log.flush();
+                        } catch (IOException e) {
+                            // a crash does not flush either
+                        }
+                        throw new Stopped();
                     }
                 });
             } catch (IOException e) {

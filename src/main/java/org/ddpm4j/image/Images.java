@@ -127,4 +127,52 @@ public final class Images {
             throw new DdpmException(file + ": corrupt image (" + e.getMessage() + ")");
         }
     }
+
+    /**
+     * A picture as (C, H, W) floats in [-1, 1]: gray for C = 1 (luma of colour input), RGB for C = 3 (gray
+     * input replicated). The picture must already be {@code size x size}.
+     */
+    public static float[] toTensor(BufferedImage img, int channels, int size, String what) {
+        if (img.getWidth() != size || img.getHeight() != size) {
+            throw new DdpmException(what + " is " + img.getWidth() + "x" + img.getHeight() + " but the run makes "
+                    + size + "x" + size + " images");
+        }
+        float[] out = new float[channels * size * size];
+        int plane = size * size;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = img.getRGB(x, y);
+                int r = (rgb >> 16) & 0xFF;
+                int g = (rgb >> 8) & 0xFF;
+                int b = rgb & 0xFF;
+                int i = y * size + x;
+                if (channels == 1) {
+                    int luma = (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+                    out[i] = luma / 255f * 2f - 1f;
+                } else {
+                    out[i] = r / 255f * 2f - 1f;
+                    out[i + plane] = g / 255f * 2f - 1f;
+                    out[i + 2 * plane] = b / 255f * 2f - 1f;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A mask picture as (H * W) floats: 1 where the pixel is light (regenerate), 0 where it is dark (keep). */
+    public static float[] toMask(BufferedImage img, int size) {
+        if (img.getWidth() != size || img.getHeight() != size) {
+            throw new DdpmException("the mask is " + img.getWidth() + "x" + img.getHeight() + " but the run makes "
+                    + size + "x" + size + " images");
+        }
+        float[] m = new float[size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = img.getRGB(x, y);
+                int luma = (int) Math.round(0.299 * ((rgb >> 16) & 0xFF) + 0.587 * ((rgb >> 8) & 0xFF) + 0.114 * (rgb & 0xFF));
+                m[y * size + x] = luma >= 128 ? 1f : 0f;
+            }
+        }
+        return m;
+    }
 }

@@ -33,6 +33,7 @@ public final class Denoiser implements AutoCloseable {
     private final Block block;
     private final List<NamedParameter> parameters;
     private final ParameterStore store;
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
     private Denoiser(ModelConfig config, NDManager manager, Block block) {
         this.config = config;
@@ -54,7 +55,11 @@ public final class Denoiser implements AutoCloseable {
         NDManager manager = parent.newSubManager();
         Block block = buildBlock(config);
         Shape x = new Shape(1, config.channels(), config.size(), config.size());
-        block.initialize(manager, DataType.FLOAT32, x, new Shape(1));
+        if (config.conditional()) {
+            block.initialize(manager, DataType.FLOAT32, x, new Shape(1), new Shape(1));
+        } else {
+            block.initialize(manager, DataType.FLOAT32, x, new Shape(1));
+        }
         Denoiser d = new Denoiser(config, manager, block);
         d.initialiseWeights(rng);
         return d;
@@ -66,7 +71,7 @@ public final class Denoiser implements AutoCloseable {
                 return new SimpleDenoiseNet(config.channels());
             case ModelConfig.UNET:
                 config.unet().checkImageSize(config.size());
-                return new UNet(config.channels(), config.unet());
+                return new UNet(config.channels(), config.unet(), config.classes());
             default:
                 throw new org.ddpm4j.DdpmException("model type '" + config.type() + "' is not available");
         }
@@ -85,7 +90,25 @@ public final class Denoiser implements AutoCloseable {
      * @return the prediction, (B, C, H, W), owned by the manager of {@code xt}
      */
     public NDArray forward(NDArray xt, NDArray t, boolean training) {
+        return forward(xt, t, null, training);
+    }
+
+    /**
+     * Runs a class-conditional network; {@code classes} holds one class index per image, with -1 for
+     * "no class" (the unconditional branch of classifier-free guidance). Ignored by unconditional networks.
+     */
+    public NDArray forward(NDArray xt, NDArray t, NDArray classes, boolean training) {
+        calls.incrementAndGet();
+        if (config.conditional()) {
+            NDArray c = classes != null ? classes : xt.getManager().full(t.getShape(), -1f);
+            return block.forward(store, new NDList(xt, t, c), training).singletonOrThrow();
+        }
         return block.forward(store, new NDList(xt, t), training).singletonOrThrow();
+    }
+
+    /** How many times the network has been run (one batched call counts once). */
+    public long forwardCalls() {
+        return calls.get();
     }
 
     public ModelConfig config() {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -37,12 +38,22 @@ public final class UNet extends AbstractBlock {
     private final ResBlock mid2;
     private final GroupNorm outNorm;
     private final Conv2d outConv;
+    private final int classes;
+    private final Parameter classEmbedding; // (classes + 1, timeDim); the last row is "no class"
 
     public UNet(int channels, UNetConfig cfg) {
+        this(channels, cfg, 0);
+    }
+
+    /** A U-Net; with {@code classes > 0} a learned class embedding joins the time embedding. */
+    public UNet(int channels, UNetConfig cfg, int classes) {
         this.cfg = cfg;
         this.channels = channels;
+        this.classes = classes;
         int base = cfg.baseChannels();
         timeDim = 4 * base;
+        classEmbedding = classes > 0 ? addParameter(Parameter.builder().setName("class_embedding").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(classes + 1, timeDim)).build()) : null;
         inConv = addChildBlock("in", Layers.conv(base, 3, 1));
         time1 = addChildBlock("time1", Layers.linear(timeDim));
         time2 = addChildBlock("time2", Layers.linear(timeDim));
@@ -109,6 +120,17 @@ public final class UNet extends AbstractBlock {
         int b = (int) x.getShape().get(0);
         NDArray feat = m.create(timestepFeatures(t.toFloatArray(), cfg.baseChannels()), new Shape(b, cfg.baseChannels()));
         NDArray temb = Layers.apply(time2, ps, Layers.silu(Layers.apply(time1, ps, feat, training)), training);
+        if (classEmbedding != null) {
+            // one-hot (B, K+1) x table (K+1, E): label -1 selects the "no class" row
+            float[] labels = inputs.get(2).toFloatArray();
+            float[] onehot = new float[b * (classes + 1)];
+            for (int i = 0; i < b; i++) {
+                int c = (int) labels[i];
+                onehot[i * (classes + 1) + (c < 0 || c >= classes ? classes : c)] = 1;
+            }
+            NDArray table = ps.getValue(classEmbedding, x.getDevice(), training);
+            temb = temb.add(m.create(onehot, new Shape(b, classes + 1)).matMul(table));
+        }
         temb = Layers.silu(temb); // (B, 4*base), shared by every ResBlock's projection
 
         NDArray h = Layers.apply(inConv, ps, x, training);

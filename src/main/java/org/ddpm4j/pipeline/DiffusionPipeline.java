@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.sampler.StepOutput;
@@ -12,31 +15,44 @@ import org.ddpm4j.util.Rng;
 
 /**
  * The sampling loop: x_T ~ N(0, I), then for each timestep of the sampler run the network and take one
- * sampler step; returns the final images in [-1, 1] (unclamped).
+ * sampler step; returns the final images in [-1, 1] (unclamped). Also classifier-free guidance and
+ * RePaint inpainting, which need the network and the diffusion process together.
  */
 public final class DiffusionPipeline {
 
     private final Denoiser model;
     private final Sampler sampler;
+    private final GaussianDiffusion diffusion;
 
     public DiffusionPipeline(Denoiser model, Sampler sampler) {
+        this(model, sampler, null);
+    }
+
+    /** A pipeline that can also inpaint (it needs q(x_t | x_0) of {@code diffusion}). */
+    public DiffusionPipeline(Denoiser model, Sampler sampler, GaussianDiffusion diffusion) {
         this.model = model;
         this.sampler = sampler;
+        this.diffusion = diffusion;
+    }
+
+    /** Generates {@code n} unconditional images in batches of at most {@code batchSize}: (n, C, H, W) floats. */
+    public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener) {
+        return generate(n, numSteps, batchSize, rng, listener, null, 0);
     }
 
     /**
-     * Generates {@code n} images in batches of at most {@code batchSize}.
-     *
-     * @return (n, C, H, W) floats in row-major order
+     * Generates {@code n} images; with {@code classes} (one class per image) a conditional network is
+     * guided with classifier-free guidance of scale {@code guidance} (see {@link #predict}).
      */
-    public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener) {
+    public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener, int[] classes, double guidance) {
         int c = model.config().channels();
         int s = model.config().size();
         int per = c * s * s;
         float[] out = new float[n * per];
         for (int start = 0; start < n; start += batchSize) {
             int b = Math.min(batchSize, n - start);
-            float[] imgs = generateBatch(b, numSteps, rng, listener);
+            int[] cls = classes == null ? null : Arrays.copyOfRange(classes, start, start + b);
+            float[] imgs = generateBatch(b, numSteps, rng, listener, cls, guidance);
             System.arraycopy(imgs, 0, out, start * per, imgs.length);
         }
         return out;
@@ -44,20 +60,21 @@ public final class DiffusionPipeline {
 
     /** One batch of {@code b} images: the whole reverse trajectory, each step in its own scope. */
     public float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener) {
-        int c = model.config().channels();
-        int s = model.config().size();
-        Shape shape = new Shape(b, c, s, s);
+        return generateBatch(b, numSteps, rng, listener, null, 0);
+    }
+
+    float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, double guidance) {
+        Shape shape = new Shape(b, model.config().channels(), model.config().size(), model.config().size());
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
         try (NDManager m = model.manager().newSubManager()) {
+            NDArray cls = classes == null ? null : m.create(toFloat(classes));
             NDArray x = Noise.randn(rng, m, shape); // x_T ~ N(0, I)
             for (int i = 0; i < ts.length; i++) {
                 int t = ts[i];
                 int tPrev = i + 1 < ts.length ? ts[i + 1] : -1;
                 try (NDScope scope = new NDScope()) {
-                    float[] tf = new float[b];
-                    java.util.Arrays.fill(tf, t);
-                    NDArray out = model.forward(x, m.create(tf), false);
+                    NDArray out = predict(x, t, cls, guidance);
                     StepOutput so = sampler.step(out, t, tPrev, x, rng);
                     listener.onStep(i + 1, ts.length, t, so.prevSample(), so.predX0());
                     NDScope.unregister(so.prevSample());
@@ -67,5 +84,97 @@ public final class DiffusionPipeline {
             }
             return x.toFloatArray();
         }
+    }
+
+    /**
+     * The network's output at (x_t, t), with classifier-free guidance (Ho and Salimans, arXiv 2207.12598):
+     * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
+     * from the unconditional one. Both branches run as one batched call of 2B images.
+     */
+    NDArray predict(NDArray x, int t, NDArray cls, double w) {
+        int b = (int) x.getShape().get(0);
+        NDManager m = x.getManager();
+        if (cls == null) {
+            return model.forward(x, m.full(new Shape(b), (float) t), false);
+        }
+        if (w == 0) {
+            return model.forward(x, m.full(new Shape(b), (float) t), cls, false);
+        }
+        NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
+                cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
+        NDArray cond = both.get("0:" + b);
+        NDArray uncond = both.get(b + ":");
+        return cond.add(cond.sub(uncond).mul((float) w));
+    }
+
+    /**
+     * RePaint inpainting (Lugmayr et al., arXiv 2201.09865): at every step the kept pixels are replaced by
+     * the known image noised to the same level, and each step is repeated {@code resample} times, jumping
+     * back with q(x_t | x_t') in between, so the generated region harmonises with the kept one. At the end
+     * the kept pixels are exactly the input's.
+     *
+     * @param image the known image (C, H, W) in [-1, 1]
+     * @param mask (H, W): 1 where pixels are regenerated, 0 where they are kept
+     * @param cls the class for a conditional network, or -1
+     * @return n completions (n, C, H, W)
+     */
+    public float[] inpaint(float[] image, float[] mask, int n, int numSteps, int resample, Rng rng, StepListener listener,
+            int cls, double guidance) {
+        if (diffusion == null) {
+            throw new IllegalStateException("inpainting needs the diffusion process");
+        }
+        if (resample < 1) {
+            throw new DdpmException("--resample must be >= 1, got " + resample);
+        }
+        int c = model.config().channels();
+        int s = model.config().size();
+        Shape shape = new Shape(n, c, s, s);
+        int[] ts = sampler.timesteps(numSteps);
+        sampler.reset();
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray known = m.create(image, new Shape(1, c, s, s)).broadcast(shape); // (n, C, H, W)
+            NDArray keep = m.create(mask, new Shape(1, 1, s, s)).mul(-1f).add(1f).broadcast(shape); // 1 = kept
+            NDArray gen = keep.mul(-1f).add(1f);
+            NDArray classes = model.config().conditional() && cls >= 0 ? m.full(new Shape(n), (float) cls) : null;
+            NDArray x = Noise.randn(rng, m, shape);
+            for (int i = 0; i < ts.length; i++) {
+                int t = ts[i];
+                int tPrev = i + 1 < ts.length ? ts[i + 1] : -1;
+                int reps = tPrev < 0 ? 1 : resample; // nothing to harmonise after the last step
+                for (int r = 0; r < reps; r++) {
+                    try (NDScope scope = new NDScope()) {
+                        StepOutput so = sampler.step(predict(x, t, classes, guidance), t, tPrev, x, rng);
+                        NDArray knownPrev = tPrev < 0 ? known
+                                : diffusion.addNoise(known, Noise.randn(rng, m, shape), filled(n, tPrev));
+                        NDArray next = so.prevSample().mul(gen).add(knownPrev.mul(keep));
+                        if (r < reps - 1) {
+                            // jump back to t: x_t ~ N(sqrt(a) x_t', (1 - a) I), a = alphaBar_t / alphaBar_t'
+                            double a = diffusion.schedule().alphaBar(t) / diffusion.schedule().alphaBar(tPrev);
+                            next = next.mul((float) Math.sqrt(a)).add(Noise.randn(rng, m, shape).mul((float) Math.sqrt(1 - a)));
+                        } else {
+                            listener.onStep(i + 1, ts.length, t, next, so.predX0().mul(gen).add(known.mul(keep)));
+                        }
+                        NDScope.unregister(next);
+                        x.close();
+                        x = next;
+                    }
+                }
+            }
+            return x.toFloatArray();
+        }
+    }
+
+    private static int[] filled(int n, int t) {
+        int[] a = new int[n];
+        Arrays.fill(a, t);
+        return a;
+    }
+
+    private static float[] toFloat(int[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = a[i];
+        }
+        return f;
     }
 }

@@ -87,12 +87,16 @@ public final class DiffusionTrainer {
             int b = Math.min(config.batchSize(), order.length - cursor);
             int per = data.imageSize();
             float[] x = new float[b * per];
+            float[] labels = config.conditional() ? new float[b] : null;
             for (int i = 0; i < b; i++) {
                 data.copyImage(order[cursor + i], x, i * per);
+                if (labels != null) {
+                    labels[i] = data.label(order[cursor + i]);
+                }
             }
             cursor += b;
             long t0 = System.nanoTime();
-            double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()));
+            double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()), labels);
             double secs = (System.nanoTime() - t0) / 1e9;
             trainSeconds += secs;
             double rate = b / Math.max(secs, 1e-9);
@@ -117,6 +121,14 @@ public final class DiffusionTrainer {
      * @return the batch's loss (NaN for a skipped non-finite batch)
      */
     public double step(float[] x0Data, Shape shape) {
+        return step(x0Data, shape, null);
+    }
+
+    /**
+     * One optimizer step of a class-conditional network: each label is dropped (set to -1, "no class")
+     * with probability p_uncond, so the same network learns the unconditional model too.
+     */
+    public double step(float[] x0Data, Shape shape, float[] labels) {
         try (NDScope scope = new NDScope()) {
             NDManager m = model.manager();
             int b = (int) shape.get(0);
@@ -132,10 +144,20 @@ public final class DiffusionTrainer {
             NDArray xt = diffusion.addNoise(x0, noise, t);
             NDArray target = diffusion.target(x0, noise, t);
             NDArray tArr = m.create(tf);
+            NDArray cls = null;
+            if (labels != null) {
+                float[] l = labels.clone();
+                for (int i = 0; i < b; i++) {
+                    if (rng.nextDouble() < config.pUncond()) {
+                        l[i] = -1;
+                    }
+                }
+                cls = m.create(l);
+            }
             NDArray weights = config.minSnrGamma() > 0 ? m.create(lossWeights(t), new Shape(b)) : null;
             double lossValue;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray pred = model.forward(xt, tArr, true);
+                NDArray pred = model.forward(xt, tArr, cls, true);
                 NDArray sq = pred.sub(target).square();
                 NDArray loss = weights == null ? sq.mean() // F.mse_loss
                         : sq.reshape(b, -1).mean(new int[] {1}).mul(weights).mean();

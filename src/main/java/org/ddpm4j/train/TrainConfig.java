@@ -21,10 +21,12 @@ import org.ddpm4j.DdpmException;
  * @param minSnrGamma min-SNR-gamma loss weighting (Hang et al., arXiv 2303.09556; 0 = plain MSE)
  * @param skipNonFinite skip a batch whose loss is NaN or infinite instead of stopping
  * @param seed the seed of every random draw (init, shuffles, t, noise)
+ * @param conditional train a class-conditional network on the labels
+ * @param pUncond probability of dropping a label (the unconditional branch of classifier-free guidance)
  */
 public record TrainConfig(String data, Integer digit, int epochs, long steps, double minutes, int batchSize,
         double learningRate, int warmupSteps, boolean cosineDecay, double weightDecay, double gradClip,
-        double emaDecay, double minSnrGamma, boolean skipNonFinite, long seed) {
+        double emaDecay, double minSnrGamma, boolean skipNonFinite, long seed, boolean conditional, double pUncond) {
 
     public TrainConfig {
         if (data == null || data.isBlank()) {
@@ -67,11 +69,14 @@ public record TrainConfig(String data, Integer digit, int epochs, long steps, do
         if (!(minSnrGamma >= 0)) {
             throw new DdpmException("--min-snr must be >= 0, got " + minSnrGamma);
         }
+        if (!(pUncond >= 0 && pUncond < 1)) {
+            throw new DdpmException("--p-uncond must be in [0, 1), got " + pUncond);
+        }
     }
 
     /** The seed's recipe: 20 epochs, batch 64, Adam lr 1e-4, nothing else. */
     public static TrainConfig seed(String data, Integer digit, int epochs, long seed) {
-        return new TrainConfig(data, digit, epochs, 0, 0, 64, 1e-4, 0, false, 0, 0, 0, 0, false, seed);
+        return new TrainConfig(data, digit, epochs, 0, 0, 64, 1e-4, 0, false, 0, 0, 0, 0, false, seed, false, 0);
     }
 
     /** The learning rate at optimizer step {@code step} (1-based) of {@code total}. */

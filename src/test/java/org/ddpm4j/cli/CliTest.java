@@ -94,7 +94,8 @@ class CliTest {
     void trainThenSampleIsReproducible() throws IOException {
         Path data = tinyData();
         Path runDir = dir.resolve("run");
-        Result t = run("train", "--data", "idx:" + data, "--digit", "1", "--epochs", "2", "--batch", "4", "--out", runDir.toString());
+        Result t = run("train", "--data", "idx:" + data, "--digit", "1", "--epochs", "2", "--batch", "4", "--base", "8",
+                "--mults", "1,2", "--blocks", "1", "--out", runDir.toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.exists(runDir.resolve(Run.CHECKPOINT)));
         assertTrue(Files.exists(runDir.resolve(Run.CONFIG)));
@@ -171,5 +172,108 @@ class CliTest {
         byte[] good = Files.readAllBytes(ckpt);
         Files.write(ckpt, java.util.Arrays.copyOf(good, good.length - 3));
         assertOneLineError(run("sample", "--run", runDir.toString(), "--out", dir.resolve("o").toString()), 1, "truncated");
+    }
+
+    @Test
+    void conditionalTrainingGuidedSamplingAndInpainting() throws IOException {
+        Path data = tinyData();
+        Path runDir = dir.resolve("cond");
+        Result t = run("train", "--data", "idx:" + data, "--conditional", "--steps", "3", "--batch", "4",
+                "--base", "8", "--mults", "1,2", "--blocks", "1", "--out", runDir.toString());
+        assertEquals(0, t.code(), t.err());
+        Path all = dir.resolve("all");
+        Result s = run("sample", "--run", runDir.toString(), "--class", "all", "--n", "3", "--steps", "4", "--guidance", "2",
+                "--out", all.toString());
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.exists(all.resolve("000005.png")) && !Files.exists(all.resolve("000006.png")), "3 images x 2 classes");
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(all.resolve("grid.png").toFile());
+        assertTrue(grid.getHeight() < grid.getWidth(), "one row per class: 2 rows of 3");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "7", "--out", all.toString()), 1, "unknown class 7");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "seven", "--out", all.toString()), 1, "unknown class 'seven'");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance", "-1", "--out", all.toString()), 1, "--guidance must be");
+        assertOneLineError(run("train", "--data", "idx:" + data, "--conditional", "--digit", "1", "--out", dir.resolve("x").toString()), 1, "drop --digit");
+
+        // inpainting: a 8x8 image and masks
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(3, 3, 0, 255);
+        Path in = dir.resolve("in.png");
+        javax.imageio.ImageIO.write(img, "png", in.toFile());
+        java.awt.image.BufferedImage mask = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 4; x++) {
+                mask.getRaster().setSample(x, y, 0, 255);
+            }
+        }
+        Path maskFile = dir.resolve("mask.png");
+        javax.imageio.ImageIO.write(mask, "png", maskFile.toFile());
+        Path ip = dir.resolve("inpaint");
+        Result r = run("inpaint", "--run", runDir.toString(), "--image", in.toString(), "--mask", maskFile.toString(),
+                "--class", "1", "--n", "2", "--steps", "4", "--resample", "2", "--out", ip.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(ip.resolve("panel.png")) && Files.exists(ip.resolve("000001.png")));
+        java.awt.image.BufferedImage res = javax.imageio.ImageIO.read(ip.resolve("000000.png").toFile());
+        for (int y = 0; y < 8; y++) {
+            for (int x = 4; x < 8; x++) {
+                assertEquals(img.getRaster().getSample(x, y, 0), res.getRaster().getSample(x, y, 0), "kept pixel " + x + "," + y);
+            }
+        }
+        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        Path bigFile = dir.resolve("big.png");
+        javax.imageio.ImageIO.write(big, "png", bigFile.toFile());
+        assertOneLineError(run("inpaint", "--run", runDir.toString(), "--image", bigFile.toString(), "--mask", maskFile.toString(),
+                "--out", ip.toString()), 1, "the image is 28x28 but the run makes 8x8 images");
+        assertOneLineError(run("inpaint", "--run", runDir.toString(), "--image", in.toString(), "--mask", bigFile.toString(),
+                "--out", ip.toString()), 1, "the mask is 28x28");
+        Files.write(dir.resolve("bad.png"), new byte[] {1, 2, 3});
+        assertOneLineError(run("inpaint", "--run", runDir.toString(), "--image", dir.resolve("bad.png").toString(),
+                "--mask", maskFile.toString(), "--out", ip.toString()), 1, "not a readable image");
+
+        // guidance and classes need a conditional run
+        Path plain = dir.resolve("plain");
+        assertEquals(0, run("train", "--data", "idx:" + data, "--steps", "2", "--batch", "4", "--base", "8", "--mults", "1,2",
+                "--blocks", "1", "--out", plain.toString()).code());
+        assertOneLineError(run("sample", "--run", plain.toString(), "--guidance", "2", "--out", all.toString()), 1, "--guidance needs a class-conditional run");
+        assertOneLineError(run("sample", "--run", plain.toString(), "--class", "1", "--out", all.toString()), 1, "--class needs a class-conditional run");
+        assertOneLineError(run("inpaint", "--run", plain.toString(), "--image", in.toString(), "--mask", maskFile.toString(),
+                "--class", "1", "--out", ip.toString()), 1, "--class needs a class-conditional run");
+    }
+
+    @Test
+    void resumeContinuesARunExactly() throws IOException {
+        Path data = tinyData();
+        String[] common = {"train", "--data", "idx:" + data, "--steps", "8", "--batch", "4", "--base", "8", "--mults", "1,2",
+            "--blocks", "1", "--checkpoint-every", "3", "--warmup", "2", "--seed", "11"};
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        assertEquals(0, run(concat(common, "--out", a.toString())).code());
+        // b "crashes" after step 4: its last checkpoint is from step 3, and step 4 is in its log
+        Result crashed = run(concat(common, "--out", b.toString(), "--stop-after", "4"));
+        assertEquals(0, crashed.code(), crashed.err());
+        assertEquals(4, Files.readAllLines(b.resolve(Run.LOG)).size());
+        Result resumed = run("train", "--out", b.toString(), "--resume");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resuming") && resumed.out().contains("at step 3 of 8"), resumed.out());
+        assertEquals(stripRss(Files.readAllLines(a.resolve(Run.LOG))), stripRss(Files.readAllLines(b.resolve(Run.LOG))),
+                "the resumed loss log equals the uninterrupted one");
+        var ca = CheckpointFile.read(a.resolve(Run.CHECKPOINT)).tensors();
+        var cb = CheckpointFile.read(b.resolve(Run.CHECKPOINT)).tensors();
+        assertEquals(ca.keySet(), cb.keySet());
+        assertTrue(ca.keySet().stream().anyMatch(k -> k.startsWith("ema/")) && ca.keySet().stream().anyMatch(k -> k.startsWith("adam.m/")));
+        for (String k : ca.keySet()) {
+            assertArrayEquals(ca.get(k).data(), cb.get(k).data(), 0f, "tensor " + k + " equals bit for bit");
+        }
+        Result again = run("train", "--out", b.toString(), "--resume");
+        assertEquals(0, again.code());
+        assertTrue(again.out().contains("nothing to do"), again.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static java.util.List<String> stripRss(java.util.List<String> lines) {
+        return lines.stream().map(l -> l.replaceAll(",\"(rss_mib|images_per_s)\":[0-9.]+", "")).toList();
     }
 }

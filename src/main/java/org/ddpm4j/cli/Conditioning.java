@@ -1,0 +1,62 @@
+package org.ddpm4j.cli;
+
+import java.util.Locale;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.model.ModelConfig;
+
+/**
+ * What {@code --class} and {@code --guidance} ask of a run, checked against it: the class of every image
+ * (null for an unconditional request) and the guidance scale.
+ *
+ * @param classes the class of each image, or null
+ * @param guidance the classifier-free guidance scale
+ * @param all true for {@code --class all} (n images of every class, in class order)
+ */
+record Conditioning(int[] classes, double guidance, boolean all) {
+
+    static Conditioning resolve(ModelConfig model, String classOption, Double guidance, int n) {
+        if (!model.conditional()) {
+            if (classOption != null) {
+                throw new DdpmException("--class needs a class-conditional run (train with --conditional)");
+            }
+            if (guidance != null) {
+                throw new DdpmException("--guidance needs a class-conditional run (train with --conditional)");
+            }
+            return new Conditioning(null, 0, false);
+        }
+        double w = guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE;
+        if (!(w >= 0 && w <= 50)) {
+            throw new DdpmException("--guidance must be in [0, 50], got " + guidance);
+        }
+        if (classOption == null) {
+            return new Conditioning(null, 0, false); // unconditional samples from a conditional run
+        }
+        int k = model.classes();
+        if (classOption.trim().toLowerCase(Locale.ROOT).equals("all")) {
+            int[] cls = new int[n * k];
+            for (int c = 0; c < k; c++) {
+                for (int i = 0; i < n; i++) {
+                    cls[c * n + i] = c;
+                }
+            }
+            return new Conditioning(cls, w, true);
+        }
+        int c = parseClass(classOption, k);
+        int[] cls = new int[n];
+        java.util.Arrays.fill(cls, c);
+        return new Conditioning(cls, w, false);
+    }
+
+    static int parseClass(String s, int classes) {
+        int c;
+        try {
+            c = Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new DdpmException("unknown class '" + s + "' (expected 0.." + (classes - 1) + " or all)");
+        }
+        if (c < 0 || c >= classes) {
+            throw new DdpmException("unknown class " + c + " (this run knows classes 0.." + (classes - 1) + ")");
+        }
+        return c;
+    }
+}

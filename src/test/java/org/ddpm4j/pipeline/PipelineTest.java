@@ -1,0 +1,95 @@
+package org.ddpm4j.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.diffusion.GaussianDiffusion;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.model.UNetConfig;
+import org.ddpm4j.sampler.SamplerConfig;
+import org.ddpm4j.util.Rng;
+import org.junit.jupiter.api.Test;
+
+class PipelineTest {
+
+    private final GaussianDiffusion diffusion = new DiffusionConfig("cosine", 1000, 1e-4, 0.02, "v").build();
+
+    private Denoiser conditional(NDManager m) {
+        return Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0));
+    }
+
+    @Test
+    void guidanceIsCondPlusWTimesCondMinusUncondInOneBatchedCall() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            // make the class embedding matter: random values instead of the small init
+            net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
+                    .array().set(new Rng(5).gaussians(4 * 32));
+            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+            NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
+            NDArray cls = m.create(new float[] {0, 2});
+            long before = net.forwardCalls();
+            float[] guided = p.predict(x, 500, cls, 2.0).toFloatArray();
+            assertEquals(1, net.forwardCalls() - before, "both branches in one call");
+            float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
+            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray();
+            boolean differs = false;
+            for (int i = 0; i < guided.length; i++) {
+                assertEquals(cond[i] + 2.0 * (cond[i] - uncond[i]), guided[i], 1e-4);
+                differs |= Math.abs(cond[i] - uncond[i]) > 1e-4;
+            }
+            assertTrue(differs, "the class changes the output");
+            float[] w0 = p.predict(x, 500, cls, 0.0).toFloatArray();
+            assertArrayEquals(cond, w0, 1e-5f, "w = 0 is the plain conditional model");
+        }
+    }
+
+    @Test
+    void samplingMakesOneNetworkCallPerStepEvenWithGuidance() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("dpm++", 0, "trailing", "beta", true).build(diffusion));
+            long before = net.forwardCalls();
+            float[] out = p.generate(3, 7, 8, new Rng(2), StepListener.NONE, new int[] {0, 1, 2}, 3.0);
+            assertEquals(7, net.forwardCalls() - before);
+            assertEquals(3 * 64, out.length);
+        }
+    }
+
+    @Test
+    void inpaintingKeepsTheUnmaskedPixelsExactly() {
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            float[] image = new Rng(3).gaussians(64);
+            for (int i = 0; i < 64; i++) {
+                image[i] = Math.max(-1, Math.min(1, image[i] * 0.5f));
+            }
+            float[] mask = new float[64];
+            for (int i = 0; i < 64; i++) {
+                mask[i] = (i % 8) < 4 ? 1 : 0; // regenerate the left half
+            }
+            for (String sampler : new String[] {"ddpm", "ddim"}) {
+                DiffusionPipeline p = new DiffusionPipeline(net,
+                        new SamplerConfig(sampler, 1.0, "linspace", "posterior", true).build(diffusion), diffusion);
+                long before = net.forwardCalls();
+                float[] out = p.inpaint(image, mask, 3, 6, 3, new Rng(4), StepListener.NONE, -1, 0);
+                assertEquals(5 * 3 + 1, net.forwardCalls() - before, "resample x steps, one call at the last step");
+                boolean changed = false;
+                for (int k = 0; k < 3; k++) {
+                    for (int i = 0; i < 64; i++) {
+                        if (mask[i] == 0) {
+                            assertEquals(image[i], out[k * 64 + i], 0f, sampler + ": kept pixel " + i);
+                        } else {
+                            changed |= out[k * 64 + i] != image[i];
+                        }
+                    }
+                }
+                assertTrue(changed, "masked pixels are regenerated");
+            }
+        }
+    }
+}
