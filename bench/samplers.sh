@@ -2,11 +2,11 @@
 # The sampler table of the README: domain FID, class accuracy and images/s of each sampler at several
 # network-call counts, on one trained default U-Net (default: runs/quality/unet-30m from bench/quality.sh).
 # Writes runs/samplers/results.jsonl and docs/fid-vs-steps.png.
-# Usage: bench/samplers.sh [RUN] [N=250]
+# Usage: bench/samplers.sh [RUN] [N=200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/quality/unet-30m}
-n=${2:-250}
+n=${2:-200}
 ./ddpm --version >/dev/null
 mkdir -p runs/samplers
 res=runs/samplers/results.jsonl

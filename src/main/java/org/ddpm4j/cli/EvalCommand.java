@@ -47,6 +47,10 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SamplerOptions samplerOptions = new SamplerOptions();
 
+    @Option(names = "--real", description = "Score --n random real images of the run's data instead of generated ones "
+            + "(the floor that FID can reach at this --n).")
+    boolean real;
+
     @Option(names = "--class", description = "Conditional runs: a class, or 'all' (default) for --n images of every class.")
     String classOption;
 
@@ -76,14 +80,15 @@ final class EvalCommand implements Callable<Integer> {
                 NDManager manager = NDManager.newBaseManager();
                 Denoiser net = r.loadModel(manager, true)) {
             long t0 = System.nanoTime();
-            float[] imgs = SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
+            float[] imgs = this.real ? randomReal(real, n, seed)
+                    : SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
             JsonObject j = new JsonObject();
             j.addProperty("run", run.toString());
-            j.addProperty("model", r.model().type());
-            j.addProperty("sampler", sc.name());
-            j.addProperty("steps", steps);
+            j.addProperty("model", this.real ? "real images" : r.model().type());
+            j.addProperty("sampler", this.real ? "none" : sc.name());
+            j.addProperty("steps", this.real ? 0 : steps);
             if (sc.name().equals("ddim")) {
                 j.addProperty("eta", sc.eta());
             }
@@ -103,6 +108,17 @@ final class EvalCommand implements Callable<Integer> {
                     n / secs);
         }
         return 0;
+    }
+
+    /** n real images drawn without replacement (with replacement if the set is smaller). */
+    private static float[] randomReal(ImageSet set, int n, long seed) {
+        Rng rng = new Rng(seed);
+        int[] perm = rng.permutation(set.size());
+        float[] out = new float[n * set.imageSize()];
+        for (int i = 0; i < n; i++) {
+            set.copyImage(i < perm.length ? perm[i] : rng.nextInt(set.size()), out, i * set.imageSize());
+        }
+        return out;
     }
 
     /** Conditional runs: n images per class (or of one class), per-class accuracy, FID against the real set. */
