@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Batch size (default: 64).")
     Integer batch;
 
-    @Option(names = "--lr", description = "Peak learning rate (seed: 1e-4; unet: 2e-3).")
+    @Option(names = "--lr", description = "Peak learning rate (seed: 1e-4; unet: 1e-3).")
     Double lr;
 
     @Option(names = "--warmup", description = "Learning-rate warm-up steps (seed: 0; unet: 200).")
@@ -214,7 +214,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new DdpmException("--minutes must be > 0, got " + minutes);
         }
         TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
-                or(lr, seedModel ? 1e-4 : 2e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
+                or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
                 or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
                 or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed, conditional, conditional ? pUncond : 0);
         if (conditional && seedModel) {
@@ -336,6 +336,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (trainer.skippedBatches() > 0) {
                 err.println("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
+            }
+            if (trainer.skippedGradients() > 0) {
+                err.println("warning: skipped " + trainer.skippedGradients() + " updates whose gradients were not finite");
             }
             writeLossCurve(out);
             stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),

@@ -67,11 +67,12 @@ public final class Adam {
         }
     }
 
-    /** Zeroes the gradients without updating (for a skipped step). */
+    /** Zeroes the gradients without updating (for a skipped step); overwrites, so NaN gradients are cleared too. */
     public void zeroGradients() {
         for (NDArray w : params) {
             NDArray g = w.getGradient();
-            g.subi(g);
+            g.set(new float[Math.toIntExact(g.size())]);
+            g.close();
         }
     }
 

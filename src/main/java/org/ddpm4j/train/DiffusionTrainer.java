@@ -44,6 +44,7 @@ public final class DiffusionTrainer {
     private int[] order;
     private double trainSeconds;
     private long skipped;
+    private long skippedGradients;
     private double lastGradNorm = Double.NaN;
 
     public DiffusionTrainer(Denoiser model, GaussianDiffusion diffusion, TrainConfig config, Rng rng, ImageSet data) {
@@ -174,8 +175,19 @@ public final class DiffusionTrainer {
                 skipped++;
                 return Double.NaN;
             }
-            if (config.gradClip() > 0) {
-                lastGradNorm = clipGradients(config.gradClip());
+            // a non-finite gradient with a finite loss (a float overflow in backward) must never reach the
+            // weights: skip the update, as a loss scaler does, and count it
+            lastGradNorm = gradientNorm();
+            if (!Double.isFinite(lastGradNorm)) {
+                optimizer.zeroGradients();
+                skippedGradients++;
+                return lossValue;
+            }
+            if (config.gradClip() > 0 && lastGradNorm > config.gradClip()) {
+                float scale = (float) (config.gradClip() / (lastGradNorm + 1e-6));
+                for (Denoiser.NamedParameter p : model.parameters()) {
+                    p.array().getGradient().muli(scale);
+                }
             }
             optimizer.step(config.learningRateAt(step, Math.max(totalSteps, step)));
             if (ema != null) {
@@ -201,21 +213,19 @@ public final class DiffusionTrainer {
         return w;
     }
 
-    /** Scales all gradients so their global L2 norm is at most {@code maxNorm}; returns the norm before. */
-    private double clipGradients(double maxNorm) {
+    /** The global L2 norm of all gradients (NaN or infinite if any gradient is). */
+    private double gradientNorm() {
         NDArray total = null;
         for (Denoiser.NamedParameter p : model.parameters()) {
-            NDArray s = p.array().getGradient().square().sum();
-            total = total == null ? s : total.add(s);
+            NDArray sq = p.array().getGradient().square().sum();
+            total = total == null ? sq : total.add(sq);
         }
-        double norm = Math.sqrt(total.getFloat());
-        if (norm > maxNorm) {
-            float scale = (float) (maxNorm / (norm + 1e-6));
-            for (Denoiser.NamedParameter p : model.parameters()) {
-                p.array().getGradient().muli(scale);
-            }
-        }
-        return norm;
+        return Math.sqrt(total.getFloat());
+    }
+
+    /** Updates skipped because a gradient was NaN or infinite while the loss was finite. */
+    public long skippedGradients() {
+        return skippedGradients;
     }
 
     public long stepCount() {

@@ -1,0 +1,124 @@
+package org.ddpm4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.data.ImageSet;
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.diffusion.GaussianDiffusion;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.model.UNetConfig;
+import org.ddpm4j.util.Rng;
+import org.junit.jupiter.api.Test;
+
+/** The training extras against their formulas. */
+class TrainingMathTest {
+
+    private static TrainConfig cfg(int warmup, boolean cosine, double clip, double ema, double gamma) {
+        return new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, warmup, cosine, 0, clip, ema, gamma, false, 0, false, 0);
+    }
+
+    @Test
+    void learningRateWarmsUpLinearlyThenDecaysWithAHalfCosine() {
+        TrainConfig c = cfg(10, true, 0, 0, 0);
+        assertEquals(2e-4, c.learningRateAt(1, 110), 1e-15);
+        assertEquals(1e-3, c.learningRateAt(5, 110), 1e-15);
+        assertEquals(2e-3, c.learningRateAt(10, 110), 1e-15);
+        assertEquals(1e-3, c.learningRateAt(60, 110), 1e-12); // halfway through the decay: cos(pi/2) = 0
+        assertEquals(2e-3 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), c.learningRateAt(35, 110), 1e-12);
+        assertEquals(0, c.learningRateAt(110, 110), 1e-15);
+        assertEquals(2e-3, cfg(0, false, 0, 0, 0).learningRateAt(77, 110), 0, "constant without warm-up and decay");
+    }
+
+    @Test
+    void minSnrWeightsFollowTheirFormulaForEachTarget() {
+        ImageSet tiny = new ImageSet(new float[64], null, 1, 1, 8, 8, "tiny");
+        int[] t = {0, 300, 999};
+        for (String target : new String[] {"eps", "x0", "v"}) {
+            GaussianDiffusion d = new DiffusionConfig("cosine", 1000, 1e-4, 0.02, target).build();
+            try (NDManager m = NDManager.newBaseManager();
+                    Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+                float[] w = new DiffusionTrainer(net, d, cfg(0, false, 0, 0, 5), new Rng(0), tiny).lossWeights(t);
+                for (int i = 0; i < t.length; i++) {
+                    double snr = d.schedule().alphaBar(t[i]) / (1 - d.schedule().alphaBar(t[i]));
+                    double expected = target.equals("x0") ? Math.min(snr, 5) : target.equals("eps") ? Math.min(snr, 5) / snr
+                            : Math.min(snr, 5) / (snr + 1);
+                    assertEquals(expected, w[i], 1e-6 * Math.max(1, expected), target + " t=" + t[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void emaWarmsUpAndAverages() {
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            Ema ema = new Ema(net, 0.999);
+            assertEquals(0.1, ema.currentDecay(), 1e-12); // (1 + 0) / (10 + 0)
+            float[] w0 = net.parameters().get(0).array().toFloatArray();
+            net.parameters().get(0).array().addi(1f); // the weights move by +1
+            ema.update();
+            float[] s = ema.shadow().get(0).toFloatArray();
+            for (int i = 0; i < s.length; i++) {
+                assertEquals(0.1 * w0[i] + 0.9 * (w0[i] + 1), s[i], 1e-5);
+            }
+            ema.setUpdates(100_000);
+            assertEquals(0.999, ema.currentDecay(), 1e-12);
+        }
+    }
+
+    @Test
+    void globalNormClippingScalesAllGradientsTogether() {
+        ImageSet data = new ImageSet(new Rng(1).gaussians(4 * 64), null, 4, 1, 8, 8, "noise");
+        float[] x = new float[4 * 64];
+        for (int i = 0; i < 4; i++) {
+            data.copyImage(i, x, i * 64);
+        }
+        for (double clip : new double[] {0, 1e-3}) {
+            try (NDManager m = NDManager.newBaseManager();
+                    Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+                DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), cfg(0, false, clip, 0, 0), new Rng(2), data);
+                float[] before = net.parameters().get(0).array().toFloatArray();
+                tr.step(x, new Shape(4, 1, 8, 8));
+                float[] after = net.parameters().get(0).array().toFloatArray();
+                if (clip > 0) {
+                    assertTrue(tr.lastGradNorm() > clip, "the test gradient is larger than the clip");
+                }
+                // Adam's first step moves every weight by about lr whatever the gradient scale, so clipping
+                // shows in the second moment instead: v = (1 - b2) g^2 is scaled by (clip / norm)^2
+                double v = tr.optimizer().secondMoments().get(0).sum().getFloat();
+                assertTrue(v > 0);
+                assertTrue(!java.util.Arrays.equals(before, after));
+                if (clip > 0) {
+                    assertTrue(v < 1e-9, "clipped second moment " + v);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsWithTheStepOrIsSkipped() {
+        float[] bad = new float[4 * 64];
+        bad[5] = Float.NaN;
+        ImageSet data = new ImageSet(bad, null, 4, 1, 8, 8, "bad");
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), cfg(0, false, 0, 0, 0), new Rng(2), data);
+            float[] before = net.parameters().get(0).array().toFloatArray();
+            DdpmException e = assertThrows(DdpmException.class, () -> tr.step(bad, new Shape(4, 1, 8, 8)));
+            assertTrue(e.getMessage().contains("at step 1"), e.getMessage());
+            assertArrayEquals(before, net.parameters().get(0).array().toFloatArray(), 0f, "no update from a NaN batch");
+            TrainConfig skip = new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, 0, false, 0, 0, 0, 0, true, 0, false, 0);
+            DiffusionTrainer tr2 = new DiffusionTrainer(net, DiffusionConfig.seed().build(), skip, new Rng(2), data);
+            assertTrue(Double.isNaN(tr2.step(bad, new Shape(4, 1, 8, 8))));
+            assertEquals(1, tr2.skippedBatches());
+            assertArrayEquals(before, net.parameters().get(0).array().toFloatArray(), 0f);
+        }
+    }
+}
