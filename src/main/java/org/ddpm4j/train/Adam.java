@@ -67,12 +67,16 @@ public final class Adam {
         }
     }
 
-    /** Zeroes the gradients without updating (for a skipped step); overwrites, so NaN gradients are cleared too. */
+    /**
+     * Zeroes the gradients without updating (for a skipped step), NaN and infinite entries included. It
+     * writes in place with native ops: {@code NDArray.set(float[])} would make the gradient's storage alias
+     * a Java buffer that dies with the temporary wrapper.
+     */
     public void zeroGradients() {
         for (NDArray w : params) {
             NDArray g = w.getGradient();
-            g.set(new float[Math.toIntExact(g.size())]);
-            g.close();
+            g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+            g.subi(g);
         }
     }
 
