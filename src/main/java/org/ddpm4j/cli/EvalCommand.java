@@ -84,16 +84,7 @@ final class EvalCommand implements Callable<Integer> {
                     : SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
-            JsonObject j = new JsonObject();
-            j.addProperty("run", run.toString());
-            j.addProperty("model", this.real ? "real images" : r.model().type());
-            j.addProperty("sampler", this.real ? "none" : sc.name());
-            j.addProperty("steps", this.real ? 0 : steps);
-            if (sc.name().equals("ddim")) {
-                j.addProperty("eta", sc.eta());
-            }
-            j.addProperty("n", n);
-            j.addProperty("fid", round(s.fid(), 3));
+            JsonObject j = header(this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, n, s.fid());
             if (!Double.isNaN(s.accuracy())) {
                 j.addProperty("accuracy", round(s.accuracy(), 4));
             }
@@ -143,14 +134,8 @@ final class EvalCommand implements Callable<Integer> {
             }
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
-            JsonObject j = new JsonObject();
-            j.addProperty("run", run.toString());
-            j.addProperty("model", r.model().type());
-            j.addProperty("sampler", sc.name());
-            j.addProperty("steps", steps);
+            JsonObject j = header(r.model().type(), sc, steps, total, fid);
             j.addProperty("guidance", cond.guidance());
-            j.addProperty("n", total);
-            j.addProperty("fid", round(fid, 3));
             com.google.gson.JsonArray per = new com.google.gson.JsonArray();
             double accSum = 0;
             int used = 0;
@@ -176,6 +161,21 @@ final class EvalCommand implements Callable<Integer> {
                     run, sc.name(), steps, cond.guidance(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
         }
         return 0;
+    }
+
+    /** The fields every eval line starts with. */
+    private JsonObject header(String model, SamplerConfig sc, int steps, int count, double fid) {
+        JsonObject j = new JsonObject();
+        j.addProperty("run", run.toString());
+        j.addProperty("model", model);
+        j.addProperty("sampler", sc == null ? "none" : sc.name());
+        j.addProperty("steps", steps);
+        if (sc != null && sc.name().equals("ddim")) {
+            j.addProperty("eta", sc.eta());
+        }
+        j.addProperty("n", count);
+        j.addProperty("fid", round(fid, 3));
+        return j;
     }
 
     private static double round(double v, int digits) {
