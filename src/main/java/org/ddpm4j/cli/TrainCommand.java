@@ -315,11 +315,7 @@ final class TrainCommand implements Callable<Integer> {
                         writePreview(t, plan.diffusion(), mc, out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
                     }
                     if (last || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
-                        try {
-                            log.flush();
-                        } catch (IOException e) {
-                            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
-                        }
+                        flushLog(log, out);
                         TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
                     }
                     if (s >= stopAfter) {
@@ -343,6 +339,15 @@ final class TrainCommand implements Callable<Integer> {
             writeLossCurve(out);
             stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),
                     ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB());
+        }
+    }
+
+    /** Flushes the training log, or fails with a one-line message naming the run. */
+    private static void flushLog(BufferedWriter log, Path out) {
+        try {
+            log.flush();
+        } catch (IOException e) {
+            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
         }
     }
 

@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.ddpm4j.model.Layers;
 
 /**
  * The small CNN behind {@code ./ddpm eval}: two 3x3 conv layers with ReLU and 2x2 max-pooling, then two
@@ -40,18 +41,14 @@ public final class Classifier extends AbstractBlock {
         return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters).build();
     }
 
-    private static NDArray one(ai.djl.nn.Block b, ParameterStore ps, NDArray x, boolean training) {
-        return b.forward(ps, new NDList(x), training).singletonOrThrow();
-    }
-
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray h = Pool.maxPool2d(Activation.relu(one(c1, ps, x, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
-        h = Pool.maxPool2d(Activation.relu(one(c2, ps, h, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+        NDArray h = Pool.maxPool2d(Activation.relu(Layers.apply(c1, ps, x, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+        h = Pool.maxPool2d(Activation.relu(Layers.apply(c2, ps, h, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
         h = h.reshape(h.getShape().get(0), -1); // (B, 32 * H/4 * W/4)
-        NDArray f = Activation.relu(one(fc1, ps, h, training));
-        return new NDList(one(fc2, ps, f, training), f);
+        NDArray f = Activation.relu(Layers.apply(fc1, ps, h, training));
+        return new NDList(Layers.apply(fc2, ps, f, training), f);
     }
 
     @Override

@@ -9,7 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 
 /** Small helpers shared by the U-Net blocks. */
-final class Layers {
+public final class Layers {
 
     private Layers() {}
 
@@ -31,7 +31,8 @@ final class Layers {
         return x.mul(ai.djl.nn.Activation.sigmoid(x));
     }
 
-    static NDArray apply(Block block, ParameterStore ps, NDArray x, boolean training) {
+    /** Runs a single-input, single-output block. */
+    public static NDArray apply(Block block, ParameterStore ps, NDArray x, boolean training) {
         return block.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 }

@@ -59,11 +59,7 @@ public final class DiffusionPipeline {
     }
 
     /** One batch of {@code b} images: the whole reverse trajectory, each step in its own scope. */
-    public float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener) {
-        return generateBatch(b, numSteps, rng, listener, null, 0);
-    }
-
-    float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, double guidance) {
+    private float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, double guidance) {
         Shape shape = new Shape(b, model.config().channels(), model.config().size(), model.config().size());
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
