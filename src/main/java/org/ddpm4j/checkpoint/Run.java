@@ -14,6 +14,7 @@ import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.util.Json;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 
 /**
  * A run directory: {@code checkpoint.ddpm} (configs + weights + training state), a readable copy of the
@@ -96,7 +97,7 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
                 throw new DdpmException(file + ": checkpoint does not match its " + model.type() + " model ("
                         + p.name() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(expected) + ")");
             }
-            p.array().set(t.data());
+            Tensors.copyInto(p.array(), t.data());
         }
     }
 

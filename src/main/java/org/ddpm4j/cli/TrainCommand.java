@@ -40,6 +40,7 @@ import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import org.ddpm4j.util.Tensors;
 
 /** {@code ./ddpm train}: trains a denoiser and writes a run directory. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -358,7 +359,7 @@ final class TrainCommand implements Callable<Integer> {
                 t.ema().copyTo(copy);
             } else {
                 for (int i = 0; i < copy.parameters().size(); i++) {
-                    copy.parameters().get(i).array().set(t.model().parameters().get(i).array().toFloatArray());
+                    Tensors.copyInto(copy.parameters().get(i).array(), t.model().parameters().get(i).array().toFloatArray());
                 }
             }
             SamplerConfig sc = SamplerOptions.defaultSampler(mc);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.ddpm4j.schedule.NoiseSchedule;
+import org.ddpm4j.util.Tensors;
 
 /**
  * The forward process q(x_t | x_0) of a schedule and the conversions between the network's prediction
@@ -97,6 +98,6 @@ public final class GaussianDiffusion {
         for (int i = 0; i < t.length; i++) {
             v[i] = (float) f.applyAsDouble(t[i]);
         }
-        return manager.create(v, new Shape(t.length, 1, 1, 1));
+        return Tensors.fromJava(manager, v, new Shape(t.length, 1, 1, 1));
     }
 }

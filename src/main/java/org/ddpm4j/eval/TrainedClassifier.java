@@ -32,6 +32,7 @@ import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.model.TorchInit;
 import org.ddpm4j.train.Adam;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 
 /**
  * A {@link Classifier} trained once per dataset (seeded, so every machine trains the same one) and cached
@@ -154,8 +155,8 @@ public final class TrainedClassifier implements AutoCloseable {
                     onehot[i * classes + data.label(idx)] = 1;
                 }
                 try (NDScope scope = new NDScope()) {
-                    NDArray xs = m.create(x, new Shape(b).addAll(img));
-                    NDArray y = m.create(onehot, new Shape(b, classes));
+                    NDArray xs = Tensors.fromJava(m, x, new Shape(b).addAll(img));
+                    NDArray y = Tensors.fromJava(m, onehot, new Shape(b, classes));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray logits = block.forward(ps, new NDList(xs), true).get(0);
                         NDArray loss = logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg().mean(); // cross-entropy
@@ -207,7 +208,7 @@ public final class TrainedClassifier implements AutoCloseable {
                 if (!java.util.Arrays.equals(t.shape(), p.getValue().getArray().getShape().getShape())) {
                     throw new DdpmException(file + ": classifier shape mismatch for " + p.getKey());
                 }
-                p.getValue().getArray().set(t.data());
+                Tensors.copyInto(p.getValue().getArray(), t.data());
             }
             return new TrainedClassifier(m, block, classes, c.meta().get("held_out_accuracy").getAsDouble());
         } catch (RuntimeException e) {
@@ -228,7 +229,7 @@ public final class TrainedClassifier implements AutoCloseable {
             int b = Math.min(batch, n - s);
             try (NDScope scope = new NDScope()) {
                 float[] x = java.util.Arrays.copyOfRange(images, s * per, (s + b) * per);
-                NDList out = block.forward(store, new NDList(manager.create(x, new Shape(b, channels, size, size))), false);
+                NDList out = block.forward(store, new NDList(Tensors.fromJava(manager, x, new Shape(b, channels, size, size))), false);
                 System.arraycopy(out.get(1).toFloatArray(), 0, feats, s * Classifier.FEATURES, b * Classifier.FEATURES);
                 long[] p = out.get(0).argMax(1).toLongArray();
                 for (int i = 0; i < b; i++) {

@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 
 /**
  * PyTorch's default initialisation of a fresh module, drawn from an {@link Rng}: convolution and linear
@@ -32,7 +33,7 @@ public final class TorchInit {
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
             }
-            p.getValue().getArray().set(v);
+            Tensors.copyInto(p.getValue().getArray(), v);
         }
     }
 }

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.ddpm4j.util.Tensors;
 
 /**
  * The DDPM U-Net (Ho et al. 2020, appendix B; lucidrains/denoising-diffusion-pytorch): a sinusoidal time
@@ -118,7 +119,7 @@ public final class UNet extends AbstractBlock {
         NDArray t = inputs.get(1); // (B,)
         NDManager m = x.getManager();
         int b = (int) x.getShape().get(0);
-        NDArray feat = m.create(timestepFeatures(t.toFloatArray(), cfg.baseChannels()), new Shape(b, cfg.baseChannels()));
+        NDArray feat = Tensors.fromJava(m, timestepFeatures(t.toFloatArray(), cfg.baseChannels()), new Shape(b, cfg.baseChannels()));
         NDArray temb = Layers.apply(time2, ps, Layers.silu(Layers.apply(time1, ps, feat, training)), training);
         if (classEmbedding != null) {
             // one-hot (B, K+1) x table (K+1, E): label -1 selects the "no class" row
@@ -129,7 +130,7 @@ public final class UNet extends AbstractBlock {
                 onehot[i * (classes + 1) + (c < 0 || c >= classes ? classes : c)] = 1;
             }
             NDArray table = ps.getValue(classEmbedding, x.getDevice(), training);
-            temb = temb.add(m.create(onehot, new Shape(b, classes + 1)).matMul(table));
+            temb = temb.add(Tensors.fromJava(m, onehot, new Shape(b, classes + 1)).matMul(table));
         }
         temb = Layers.silu(temb); // (B, 4*base), shared by every ResBlock's projection
 

@@ -12,6 +12,7 @@ import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.sampler.StepOutput;
 import org.ddpm4j.util.Noise;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 
 /**
  * The sampling loop: x_T ~ N(0, I), then for each timestep of the sampler run the network and take one
@@ -64,7 +65,7 @@ public final class DiffusionPipeline {
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray cls = classes == null ? null : m.create(toFloat(classes));
+            NDArray cls = classes == null ? null : Tensors.fromJava(m, toFloat(classes));
             NDArray x = Noise.randn(rng, m, shape); // x_T ~ N(0, I)
             for (int i = 0; i < ts.length; i++) {
                 int t = ts[i];
@@ -128,8 +129,8 @@ public final class DiffusionPipeline {
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray known = m.create(image, new Shape(1, c, s, s)).broadcast(shape); // (n, C, H, W)
-            NDArray keep = m.create(mask, new Shape(1, 1, s, s)).mul(-1f).add(1f).broadcast(shape); // 1 = kept
+            NDArray known = Tensors.fromJava(m, image, new Shape(1, c, s, s)).broadcast(shape); // (n, C, H, W)
+            NDArray keep = Tensors.fromJava(m, mask, new Shape(1, 1, s, s)).mul(-1f).add(1f).broadcast(shape); // 1 = kept
             NDArray gen = keep.mul(-1f).add(1f);
             NDArray classes = model.config().conditional() && cls >= 0 ? m.full(new Shape(n), (float) cls) : null;
             NDArray x = Noise.randn(rng, m, shape);

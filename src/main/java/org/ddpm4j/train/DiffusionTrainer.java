@@ -13,6 +13,7 @@ import org.ddpm4j.diffusion.Prediction;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.util.Noise;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 
 /**
  * The DDPM training loop (Ho et al. 2020, Algorithm 1, as in the seed): for each batch draw t uniformly
@@ -140,11 +141,11 @@ public final class DiffusionTrainer {
                 t[i] = rng.nextInt(steps);
                 tf[i] = t[i];
             }
-            NDArray x0 = m.create(x0Data, shape);
+            NDArray x0 = Tensors.fromJava(m, x0Data, shape);
             NDArray noise = Noise.randn(rng, m, shape);
             NDArray xt = diffusion.addNoise(x0, noise, t);
             NDArray target = diffusion.target(x0, noise, t);
-            NDArray tArr = m.create(tf);
+            NDArray tArr = Tensors.fromJava(m, tf);
             NDArray cls = null;
             if (labels != null) {
                 float[] l = labels.clone();
@@ -153,9 +154,9 @@ public final class DiffusionTrainer {
                         l[i] = -1;
                     }
                 }
-                cls = m.create(l);
+                cls = Tensors.fromJava(m, l);
             }
-            NDArray weights = config.minSnrGamma() > 0 ? m.create(lossWeights(t), new Shape(b)) : null;
+            NDArray weights = config.minSnrGamma() > 0 ? Tensors.fromJava(m, lossWeights(t), new Shape(b)) : null;
             double lossValue;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray pred = model.forward(xt, tArr, cls, true);

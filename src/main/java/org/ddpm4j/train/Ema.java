@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
 import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.util.Tensors;
 
 /**
  * An exponential moving average of the weights (Polyak averaging, as in DDPM and lucidrains' ema-pytorch):
@@ -58,7 +59,7 @@ public final class Ema {
     public void copyTo(Denoiser target) {
         List<Denoiser.NamedParameter> tp = target.parameters();
         for (int i = 0; i < tp.size(); i++) {
-            tp.get(i).array().set(shadow.get(i).toFloatArray());
+            Tensors.copyInto(tp.get(i).array(), shadow.get(i).toFloatArray());
         }
     }
 }

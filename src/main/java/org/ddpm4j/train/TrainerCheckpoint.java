@@ -14,6 +14,7 @@ import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.util.Json;
+import org.ddpm4j.util.Tensors;
 
 /**
  * Saves a trainer's whole state into a run directory and restores it: weights, EMA weights, Adam moments,
@@ -122,7 +123,7 @@ public final class TrainerCheckpoint {
     private static void setAll(Run run, Path file, String prefix, List<Denoiser.NamedParameter> ps, List<NDArray> arrays) {
         for (int i = 0; i < ps.size(); i++) {
             Tensor tensor = run.checkpoint().tensor(prefix + ps.get(i).name(), file);
-            arrays.get(i).set(tensor.data());
+            Tensors.copyInto(arrays.get(i), tensor.data());
         }
     }
 }

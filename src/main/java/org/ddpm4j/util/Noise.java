@@ -11,6 +11,6 @@ public final class Noise {
 
     /** A float32 tensor of the given shape filled with N(0, 1) samples, owned by {@code manager}. */
     public static NDArray randn(Rng rng, NDManager manager, Shape shape) {
-        return manager.create(rng.gaussians(Math.toIntExact(shape.size())), shape);
+        return Tensors.fromJava(manager, rng.gaussians(Math.toIntExact(shape.size())), shape);
     }
 }

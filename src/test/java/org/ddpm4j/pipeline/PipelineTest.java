@@ -14,6 +14,7 @@ import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.model.UNetConfig;
 import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
 import org.junit.jupiter.api.Test;
 
 class PipelineTest {
@@ -28,8 +29,8 @@ class PipelineTest {
     void guidanceIsCondPlusWTimesCondMinusUncondInOneBatchedCall() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
             // make the class embedding matter: random values instead of the small init
-            net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
-                    .array().set(new Rng(5).gaussians(4 * 32));
+            Tensors.copyInto(net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
+                    .array(), new Rng(5).gaussians(4 * 32));
             DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
             NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
             NDArray cls = m.create(new float[] {0, 2});

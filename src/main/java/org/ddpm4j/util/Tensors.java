@@ -1,0 +1,43 @@
+package org.ddpm4j.util;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The only ways ddpm4j moves Java data into tensors.
+ *
+ * <p>DJL's PyTorch engine does not copy Java data into memory PyTorch owns: {@code NDManager.create(float[])}
+ * and {@code NDArray.set(float[])} point the tensor's storage at a direct {@code ByteBuffer} (torch::from_blob,
+ * no deleter) that only the Java wrapper's reference keeps alive. Once that wrapper is closed, the buffer is
+ * freed at the next GC, while any native tensor still sharing the storage (a view, a tensor saved by autograd,
+ * a gradient) reads freed memory. The helpers below copy into tensors PyTorch allocated itself and drop the
+ * Java-backed temporary at once, so no tensor ever depends on a Java buffer.
+ */
+public final class Tensors {
+
+    private Tensors() {}
+
+    /** A new tensor of {@code shape} in {@code manager} holding a copy of {@code data}, in native-owned memory. */
+    public static NDArray fromJava(NDManager manager, float[] data, Shape shape) {
+        try (NDArray javaBacked = manager.create(data, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
+    /** A new 1-D tensor holding a copy of {@code data}, in native-owned memory. */
+    public static NDArray fromJava(NDManager manager, float[] data) {
+        return fromJava(manager, data, new Shape(data.length));
+    }
+
+    /** Overwrites every element of {@code target} with {@code data} by a native copy; its storage stays its own. */
+    public static void copyInto(NDArray target, float[] data) {
+        if (data.length != target.size()) {
+            throw new IllegalArgumentException(data.length + " values for a tensor of shape " + target.getShape());
+        }
+        try (NDArray src = fromJava(target.getManager(), data, target.getShape())) {
+            target.set(new NDIndex(":"), src);
+        }
+    }
+}
