@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The control tables of the README (issue 5): a class-conditional U-Net trained on all ten MNIST digits,
+# scored by `./ddpm eval` at guidance 0, 1, 2 and 4 (per-class and mean accuracy, domain FID), the
+# trade-off plot, a grid with one row per class, and one digit inpainted from four masks.
+# Run on an idle machine: --minutes budgets are wall-clock.
+# Usage: bench/control.sh [MINUTES=30] [N=100 per class]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes=${1:-30}
+n=${2:-100}
+./ddpm --version >/dev/null
+cp="target/ddpm4j.jar:target/lib/*"
+out=runs/control
+run="$out/cond-${minutes}m"
+mkdir -p "$out" docs
+[ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional --minutes "$minutes" --out "$run" --force
+res="$out/guidance-n$n.jsonl"
+: > "$res"
+for w in 0 1 2 4; do
+  ./ddpm eval --run "$run" --n "$n" --guidance "$w" 2>/dev/null | head -1 | tee -a "$res"
+done
+java -cp "$cp" bench/PlotGuidance.java "$res" docs/guidance-tradeoff.png
+./ddpm sample --run "$run" --class all --n 8 --out "$run-classes" 2>/dev/null
+cp "$run-classes/grid.png" docs/control-classes.png
+# inpainting: one real 7, four masks, 6 completions each, guided towards class 7
+java -cp "$cp" bench/InpaintInputs.java 7 "$out/inpaint-inputs"
+panels=()
+for m in left-half right-half centre-square random-pixels; do
+  ./ddpm inpaint --run "$run" --image "$out/inpaint-inputs/digit.png" --mask "$out/inpaint-inputs/mask-$m.png" \
+    --class 7 --n 6 --out "$out/inpaint-$m" 2>/dev/null
+  panels+=("$out/inpaint-$m/panel.png")
+done
+java -cp "$cp" bench/StackImages.java docs/inpaint-masks.png "${panels[@]}"
