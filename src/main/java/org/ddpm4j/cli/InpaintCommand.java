@@ -29,6 +29,9 @@ final class InpaintCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    /** Inputs must match the run's size (at most 64x64); anything past a megapixel is refused unread. */
+    private static final long INPUT_PIXELS = 1L << 20;
+
     @Option(names = "--run", required = true, description = "Run directory written by ./ddpm train.")
     Path run;
 
@@ -75,8 +78,8 @@ final class InpaintCommand implements Callable<Integer> {
         }
         Run r = Run.open(run);
         ModelConfig mc = r.model();
-        BufferedImage inPic = Images.read(image);
-        BufferedImage maskPic = Images.read(mask);
+        BufferedImage inPic = Images.read(image, INPUT_PIXELS);
+        BufferedImage maskPic = Images.read(mask, INPUT_PIXELS);
         float[] img = Images.toTensor(inPic, mc.channels(), mc.size(), "the image");
         float[] m = Images.toMask(maskPic, mc.size());
         Conditioning cond = Conditioning.resolve(mc, classOption, guidance, 1);

@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.util.AtomicFiles;
 
@@ -112,19 +115,50 @@ public final class Images {
         });
     }
 
-    /** Reads a picture file; fails with a one-line message if it is not a readable image. */
+    /** Largest picture {@link #read(Path)} decodes: 64 megapixels (256 MiB as RGB). */
+    public static final long MAX_PIXELS = 1L << 26;
+
+    /** Reads a picture file of at most {@link #MAX_PIXELS} pixels; see {@link #read(Path, long)}. */
     public static BufferedImage read(Path file) {
+        return read(file, MAX_PIXELS);
+    }
+
+    /**
+     * Reads a picture file (PNG, JPEG, GIF or BMP). Its size is read from the header and checked against
+     * {@code maxPixels} before any pixel memory is allocated, so a file that claims huge dimensions fails with
+     * a one-line message instead of exhausting the heap. Any decoding failure is one {@link DdpmException}.
+     */
+    public static BufferedImage read(Path file, long maxPixels) {
         if (!Files.isRegularFile(file)) {
             throw new DdpmException(file + ": no such file");
         }
-        try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
                 throw new DdpmException(file + ": not a readable image (PNG, JPEG, GIF or BMP)");
             }
-            return img;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > maxPixels) {
+                    throw new DdpmException(file + ": the header claims a " + w + "x" + h + " image (limit " + maxPixels
+                            + " pixels); corrupt or far too large");
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw new DdpmException(file + ": not a readable image (PNG, JPEG, GIF or BMP)");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (DdpmException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new DdpmException(file + ": corrupt image (" + e.getMessage() + ")");
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new DdpmException(file + ": corrupt image (" + msg + ")");
         }
     }
 
