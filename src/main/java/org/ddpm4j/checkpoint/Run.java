@@ -32,6 +32,8 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
     public static final String LOG = "train_log.jsonl";
     public static final String WEIGHTS = "model/";
     public static final String EMA = "ema/";
+    /** Meta key of a conditional run's class names (index = class), when its data named them. */
+    public static final String CLASS_NAMES = "class_names";
 
     /** True if {@code dir} holds a checkpoint. */
     public static boolean exists(Path dir) {
@@ -57,6 +59,25 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
     public JsonObject trainSection() {
         JsonObject t = checkpoint.meta().getAsJsonObject("train");
         return t == null ? new JsonObject() : t;
+    }
+
+    /** The class names of a conditional run (index = class); empty if its classes are only numbered. */
+    public java.util.List<String> classNames() {
+        com.google.gson.JsonElement e = checkpoint.meta().get(CLASS_NAMES);
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (e != null && e.isJsonArray()) {
+            e.getAsJsonArray().forEach(x -> out.add(x.getAsString()));
+        }
+        return out;
+    }
+
+    /** The data this run was trained on (for eval): its spec, size and channel options from the train section. */
+    public org.ddpm4j.data.ImageSet loadData(java.io.PrintStream warn) {
+        JsonObject train = trainSection();
+        String spec = train.has("data") ? train.get("data").getAsString() : "mnist";
+        int size = train.has("size") ? train.get("size").getAsInt() : 0;
+        int channels = train.has("channels") ? train.get("channels").getAsInt() : 0;
+        return org.ddpm4j.data.Datasets.load(spec, size, channels, warn);
     }
 
     /** The training-state section (step, RNG, ...), as stored. */

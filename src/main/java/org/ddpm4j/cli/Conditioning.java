@@ -15,6 +15,11 @@ import org.ddpm4j.model.ModelConfig;
 record Conditioning(int[] classes, double guidance, boolean all) {
 
     static Conditioning resolve(ModelConfig model, String classOption, Double guidance, int n) {
+        return resolve(model, java.util.List.of(), classOption, guidance, n);
+    }
+
+    /** As above; {@code names} (index = class, may be empty) lets --class take a class name. */
+    static Conditioning resolve(ModelConfig model, java.util.List<String> names, String classOption, Double guidance, int n) {
         if (!model.conditional()) {
             if (classOption != null) {
                 throw new DdpmException("--class needs a class-conditional run (train with --conditional)");
@@ -41,18 +46,23 @@ record Conditioning(int[] classes, double guidance, boolean all) {
             }
             return new Conditioning(cls, w, true);
         }
-        int c = parseClass(classOption, k);
+        int c = names.indexOf(classOption.trim()) >= 0 ? names.indexOf(classOption.trim()) : parseClass(classOption, k, names);
         int[] cls = new int[n];
         java.util.Arrays.fill(cls, c);
         return new Conditioning(cls, w, false);
     }
 
     static int parseClass(String s, int classes) {
+        return parseClass(s, classes, java.util.List.of());
+    }
+
+    static int parseClass(String s, int classes, java.util.List<String> names) {
         int c;
         try {
             c = Integer.parseInt(s.trim());
         } catch (NumberFormatException e) {
-            throw new DdpmException("unknown class '" + s + "' (expected 0.." + (classes - 1) + " or all)");
+            throw new DdpmException("unknown class '" + s + "' (expected 0.." + (classes - 1)
+                    + (names.isEmpty() ? "" : ", one of " + String.join(", ", names)) + " or all)");
         }
         if (c < 0 || c >= classes) {
             throw new DdpmException("unknown class " + c + " (this run knows classes 0.." + (classes - 1) + ")");

@@ -67,9 +67,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         Run r = Run.open(run);
         JsonObject train = r.trainSection();
-        String dataSpec = train.has("data") ? train.get("data").getAsString() : "mnist";
         Integer digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : null;
-        ImageSet all = Datasets.load(dataSpec);
+        ImageSet all = r.loadData(main.err);
         ImageSet real = digit == null ? all : all.filterLabel(digit);
         SamplerConfig sc = samplerOptions.config(r.model());
         int steps = samplerOptions.steps(r.model(), r.diffusion());
@@ -114,7 +113,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** Conditional runs: n images per class (or of one class), per-class accuracy, FID against the real set. */
     private int evalConditional(Run r, ImageSet all, SamplerConfig sc, int steps) {
-        Conditioning cond = Conditioning.resolve(r.model(), classOption == null ? "all" : classOption, guidance, n);
+        Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption == null ? "all" : classOption, guidance, n);
         int[] classes = cond.classes();
         int total = classes.length;
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);

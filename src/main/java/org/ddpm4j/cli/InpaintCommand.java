@@ -82,7 +82,7 @@ final class InpaintCommand implements Callable<Integer> {
         BufferedImage maskPic = Images.read(mask, INPUT_PIXELS);
         float[] img = Images.toTensor(inPic, mc.channels(), mc.size(), "the image");
         float[] m = Images.toMask(maskPic, mc.size());
-        Conditioning cond = Conditioning.resolve(mc, classOption, guidance, 1);
+        Conditioning cond = Conditioning.resolve(mc, r.classNames(), classOption, guidance, 1);
         int cls = cond.classes() == null ? -1 : cond.classes()[0];
         SamplerConfig sc = new SamplerConfig(sampler, sampler.equals("ddim") ? 1.0 : 0, "linspace", "posterior", true);
         AtomicFiles.ensureDirectory(out);

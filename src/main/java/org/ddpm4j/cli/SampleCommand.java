@@ -75,13 +75,12 @@ final class SampleCommand implements Callable<Integer> {
         AtomicFiles.ensureDirectory(out);
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
             Sampler s = sc.build(r.diffusion().build());
-            Conditioning cond = Conditioning.resolve(r.model(), classOption, guidance, n);
+            Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
             int total = cond.classes() == null ? n : cond.classes().length;
             Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), net.config().channels(), net.config().size(), k);
             float[] imgs = generate(net, s, total, k, batch, new Rng(seed), main.err, traj, cond.classes(), cond.guidance());
             List<BufferedImage> pics = writeImages(imgs, total, net.config(), out);
-            int cols = cond.all() ? n : (int) Math.ceil(Math.sqrt(total));
-            Images.writePng(Images.grid(pics, cols, 2), out.resolve("grid.png"));
+            Images.writePng(gridOf(pics, cond.all() ? n : 0), out.resolve("grid.png"));
             if (traj != null) {
                 traj.write(gif);
                 main.out.printf(Locale.ROOT, "wrote %s (%d frames)%n", gif, traj.frameCount());
@@ -89,6 +88,26 @@ final class SampleCommand implements Callable<Integer> {
         }
         main.out.printf(Locale.ROOT, "wrote %s images and grid.png to %s%n", classOption != null && classOption.equals("all") ? n + " x all classes" : n, out);
         return 0;
+    }
+
+    /** The grid shows at most this many images per row and this many rows, however many were made. */
+    static final int GRID_MAX = 20;
+
+    /**
+     * The overview grid: a square of the first images (at most 20 x 20), or, for {@code perClass > 0} images
+     * of every class in class order, one row per class with its first 20.
+     */
+    static BufferedImage gridOf(List<BufferedImage> pics, int perClass) {
+        if (perClass > 0) {
+            int cols = Math.min(perClass, GRID_MAX);
+            List<BufferedImage> shown = new ArrayList<>();
+            for (int c = 0; c < pics.size() / perClass; c++) {
+                shown.addAll(pics.subList(c * perClass, c * perClass + cols));
+            }
+            return Images.grid(shown, cols, 2);
+        }
+        List<BufferedImage> shown = pics.subList(0, Math.min(pics.size(), GRID_MAX * GRID_MAX));
+        return Images.grid(shown, (int) Math.ceil(Math.sqrt(shown.size())), 2);
     }
 
     /** Runs the pipeline with a progress bar over all network calls. */

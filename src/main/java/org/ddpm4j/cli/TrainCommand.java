@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.checkpoint.RunLock;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
@@ -57,8 +58,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.")
     boolean resume;
 
-    @Option(names = "--data", defaultValue = "mnist", description = "Dataset: mnist (embedded) or idx:DIR. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--data", defaultValue = "mnist", description = "Dataset: mnist (embedded), idx:DIR (MNIST-format files) or "
+            + "folder:DIR (PNG/JPEG/GIF/BMP pictures; subfolders are classes). Default: ${DEFAULT-VALUE}.")
     String data;
+
+    @Option(names = "--size", description = "folder: data: side of the square training images (short-side resize, centre crop; default 32).")
+    Integer size;
+
+    @Option(names = "--channels", description = "folder: data: 1 (gray) or 3 (RGB); default: inferred from the pictures.")
+    Integer channels;
+
+    @Option(names = "--flip", negatable = true, description = "Random horizontal flips of training images (default: on for folder: data, off otherwise).")
+    Boolean flip;
 
     @Option(names = "--digit", description = "Train on this class only (default: all classes).")
     Integer digit;
@@ -217,7 +228,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
                 or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
                 or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
-                or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed, conditional, conditional ? pUncond : 0);
+                or(minSnr, seedModel ? 0.0 : 5.0), skipNonFinite, seed, conditional, conditional ? pUncond : 0,
+                or(size, 0), or(channels, 0), or(flip, data.startsWith("folder:")));
         if (conditional && seedModel) {
             throw new DdpmException("the seed network cannot be class-conditional; use --model unet");
         }
@@ -251,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
 
     static void train(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
         TrainConfig tc = plan.train();
-        ImageSet all = Datasets.load(tc.data());
+        ImageSet all = Datasets.load(tc.data(), tc.size(), tc.channels(), err);
         ImageSet data = tc.digit() == null ? all : all.filterLabel(tc.digit());
         if (data.height() != data.width()) {
             throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
@@ -270,13 +282,24 @@ final class TrainCommand implements Callable<Integer> {
             throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
                     + " images, but " + tc.data() + " now holds " + data.channels() + "x" + data.height());
         }
-        AtomicFiles.ensureDirectory(out);
+        try (RunLock lock = RunLock.acquire(out)) {
+            trainLocked(plan, out, resume, stdout, err, stopAfter, tc, data, mc);
+        }
+    }
+
+    private static void trainLocked(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter,
+            TrainConfig tc, ImageSet data, ModelConfig mc) {
         Rng rng = new Rng(tc.seed());
         JsonObject cli = new JsonObject();
         cli.addProperty("sample_every", plan.sampleEvery());
         cli.addProperty("checkpoint_every", plan.checkpointEvery());
         JsonObject extra = new JsonObject();
         extra.add("cli", cli);
+        if (tc.conditional() && !data.classNames().isEmpty()) {
+            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+            data.classNames().forEach(names::add);
+            extra.add(Run.CLASS_NAMES, names);
+        }
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = Denoiser.create(mc, manager, rng)) {
             DiffusionTrainer trainer = new DiffusionTrainer(net, plan.diffusion().build(), tc, rng, data);
             if (resume) {

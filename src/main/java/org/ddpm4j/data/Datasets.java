@@ -2,6 +2,7 @@ package org.ddpm4j.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.util.CacheDir;
 
 /**
  * Opens a dataset from its spec string: {@code mnist} (the embedded 10,000 digits) or {@code idx:DIR}
@@ -24,16 +26,42 @@ public final class Datasets {
     private Datasets() {}
 
     public static ImageSet load(String spec) {
+        return load(spec, 0, 0, System.err);
+    }
+
+    /** Default side of the images made from a folder when --size is not given. */
+    public static final int DEFAULT_FOLDER_SIZE = 32;
+
+    /**
+     * @param size side of the square images for {@code folder:} data (0 = {@link #DEFAULT_FOLDER_SIZE}); for
+     *     the other sources 0 or their own size
+     * @param channels 1 or 3 to force gray or RGB for {@code folder:} data, 0 to infer; for the other sources
+     *     0 or their own channel count
+     * @param warn where warnings (skipped files) go
+     */
+    public static ImageSet load(String spec, int size, int channels, PrintStream warn) {
         if (spec == null || spec.isBlank()) {
-            throw new DdpmException("empty --data (expected mnist or idx:DIR)");
+            throw new DdpmException("empty --data (expected mnist, idx:DIR or folder:DIR)");
         }
+        if (spec.startsWith("folder:")) {
+            return ImageFolder.load(Paths.get(spec.substring(7)), size == 0 ? DEFAULT_FOLDER_SIZE : size, channels,
+                    CacheDir.get(), warn);
+        }
+        ImageSet set;
         if (spec.equals("mnist")) {
-            return embeddedMnist();
+            set = embeddedMnist();
+        } else if (spec.startsWith("idx:")) {
+            set = idxDirectory(Paths.get(spec.substring(4)));
+        } else {
+            throw new DdpmException("unknown --data '" + spec + "' (expected mnist, idx:DIR or folder:DIR)");
         }
-        if (spec.startsWith("idx:")) {
-            return idxDirectory(Paths.get(spec.substring(4)));
+        if (size != 0 && size != set.height()) {
+            throw new DdpmException("--size resizes folder: data only; " + set.description() + " is " + set.height() + "x" + set.width());
         }
-        throw new DdpmException("unknown --data '" + spec + "' (expected mnist or idx:DIR)");
+        if (channels != 0 && channels != set.channels()) {
+            throw new DdpmException("--channels converts folder: data only; " + set.description() + " has " + set.channels() + " channel(s)");
+        }
+        return set;
     }
 
     /** The embedded MNIST subset (see PROVENANCE.md beside the files). */

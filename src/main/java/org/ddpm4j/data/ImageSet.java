@@ -1,6 +1,7 @@
 package org.ddpm4j.data;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.TreeSet;
 import org.ddpm4j.DdpmException;
 
@@ -17,6 +18,7 @@ public final class ImageSet {
     private final int height;
     private final int width;
     private final String description;
+    private List<String> classNames = List.of();
 
     public ImageSet(float[] pixels, int[] labels, int count, int channels, int height, int width, String description) {
         if ((long) count * channels * height * width != pixels.length) {
@@ -65,7 +67,8 @@ public final class ImageSet {
                 outLabels[j++] = label;
             }
         }
-        return new ImageSet(out, outLabels, n, channels, height, width, description + ", class " + label);
+        String name = label < classNames.size() ? " '" + classNames.get(label) + "'" : " " + label;
+        return new ImageSet(out, outLabels, n, channels, height, width, description + ", class" + name).withClassNames(classNames);
     }
 
     /** The sorted distinct labels, as text (for messages). */
@@ -120,5 +123,17 @@ public final class ImageSet {
 
     public String description() {
         return description;
+    }
+
+    /** A view of this set whose classes have names (index = label); the pixel and label arrays are shared. */
+    public ImageSet withClassNames(List<String> names) {
+        ImageSet s = new ImageSet(pixels, labels, count, channels, height, width, description);
+        s.classNames = List.copyOf(names);
+        return s;
+    }
+
+    /** The class names, index = label; empty if the classes are only numbered. */
+    public List<String> classNames() {
+        return classNames;
     }
 }

@@ -68,18 +68,17 @@ public final class TrainedClassifier implements AutoCloseable {
 
     /** Where classifiers are cached: system property ddpm4j.cache, else $DDPM4J_CACHE, else ~/.cache/ddpm4j. */
     public static Path cacheDir() {
-        String prop = System.getProperty("ddpm4j.cache");
-        if (prop != null && !prop.isBlank()) {
-            return Paths.get(prop);
-        }
-        String env = System.getenv("DDPM4J_CACHE");
-        return env != null && !env.isBlank() ? Paths.get(env) : Paths.get(System.getProperty("user.home"), ".cache", "ddpm4j");
+        return org.ddpm4j.util.CacheDir.get();
     }
 
-    /** Loads the cached classifier of this dataset, or trains and caches it. */
+    /**
+     * Loads the cached classifier of this dataset, or trains and caches it. A dataset without labels gets a
+     * self-supervised one instead: it learns which of four rotations (0, 90, 180, 270 degrees) each image
+     * shows, and its penultimate features serve the FID as a labelled classifier's do.
+     */
     public static TrainedClassifier forData(ImageSet data, PrintStream log) {
         if (!data.hasLabels()) {
-            throw new DdpmException(data.description() + " has no labels to train the evaluation classifier on");
+            data = rotations(data);
         }
         int classes = 0;
         for (int i = 0; i < data.size(); i++) {
@@ -99,6 +98,41 @@ public final class TrainedClassifier implements AutoCloseable {
         c.save(file, data);
         log.printf(Locale.ROOT, "classifier accuracy on held-out images: %.2f%%%n", 100 * c.heldOutAccuracy);
         return c;
+    }
+
+    /** Every image in its four rotations, labelled 0..3 by the number of quarter turns. */
+    static ImageSet rotations(ImageSet data) {
+        int n = data.size();
+        int c = data.channels();
+        int h = data.height();
+        if (h != data.width()) {
+            throw new DdpmException(data.description() + ": images must be square");
+        }
+        int per = data.imageSize();
+        float[] px = new float[4 * n * per];
+        int[] labels = new int[4 * n];
+        for (int i = 0; i < n; i++) {
+            float[] img = data.image(i);
+            for (int r = 0; r < 4; r++) {
+                int off = (4 * i + r) * per;
+                labels[4 * i + r] = r;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < h; x++) {
+                            int sy = y;
+                            int sx = x;
+                            for (int k = 0; k < r; k++) { // one quarter turn: (y, x) <- (x, h-1-y)
+                                int t = sy;
+                                sy = sx;
+                                sx = h - 1 - t;
+                            }
+                            px[off + ch * h * h + y * h + x] = img[ch * h * h + sy * h + sx];
+                        }
+                    }
+                }
+            }
+        }
+        return new ImageSet(px, labels, 4 * n, c, h, h, data.description() + " (rotations)");
     }
 
     private static String key(ImageSet data) {

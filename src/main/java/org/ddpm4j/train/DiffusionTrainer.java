@@ -74,6 +74,18 @@ public final class DiffusionTrainer {
         void afterStep(DiffusionTrainer trainer);
     }
 
+    /** Mirrors one (C, H, W) image in place, left to right. */
+    static void flipHorizontally(float[] x, int off, int channels, int height, int width) {
+        for (int row = 0; row < channels * height; row++) {
+            int a = off + row * width;
+            for (int i = 0, j = width - 1; i < j; i++, j--) {
+                float t = x[a + i];
+                x[a + i] = x[a + j];
+                x[a + j] = t;
+            }
+        }
+    }
+
     /** Trains until the budget is spent. */
     public void run(TrainListener listener, StepHook hook) {
         double ips = 0;
@@ -92,6 +104,9 @@ public final class DiffusionTrainer {
             float[] labels = config.conditional() ? new float[b] : null;
             for (int i = 0; i < b; i++) {
                 data.copyImage(order[cursor + i], x, i * per);
+                if (config.hflip() && rng.nextDouble() < 0.5) {
+                    flipHorizontally(x, i * per, data.channels(), data.height(), data.width());
+                }
                 if (labels != null) {
                     labels[i] = data.label(order[cursor + i]);
                 }

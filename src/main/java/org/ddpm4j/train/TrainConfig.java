@@ -23,10 +23,14 @@ import org.ddpm4j.DdpmException;
  * @param seed the seed of every random draw (init, shuffles, t, noise)
  * @param conditional train a class-conditional network on the labels
  * @param pUncond probability of dropping a label (the unconditional branch of classifier-free guidance)
+ * @param size side of the images made from a folder (0: the data's own size, or 32 for folders)
+ * @param channels 1 or 3 to force gray or RGB for folder data, 0 to infer
+ * @param hflip random horizontal flips of training images (on by default for folder data only)
  */
 public record TrainConfig(String data, Integer digit, int epochs, long steps, double minutes, int batchSize,
         double learningRate, int warmupSteps, boolean cosineDecay, double weightDecay, double gradClip,
-        double emaDecay, double minSnrGamma, boolean skipNonFinite, long seed, boolean conditional, double pUncond) {
+        double emaDecay, double minSnrGamma, boolean skipNonFinite, long seed, boolean conditional, double pUncond,
+        int size, int channels, boolean hflip) {
 
     public TrainConfig {
         if (data == null || data.isBlank()) {
@@ -72,11 +76,17 @@ public record TrainConfig(String data, Integer digit, int epochs, long steps, do
         if (!(pUncond >= 0 && pUncond < 1)) {
             throw new DdpmException("--p-uncond must be in [0, 1), got " + pUncond);
         }
+        if (size != 0 && (size < 4 || size > 1024)) {
+            throw new DdpmException("--size must be in 4..1024, got " + size);
+        }
+        if (channels != 0 && channels != 1 && channels != 3) {
+            throw new DdpmException("--channels must be 1 or 3, got " + channels);
+        }
     }
 
     /** The seed's recipe: 20 epochs, batch 64, Adam lr 1e-4, nothing else. */
     public static TrainConfig seed(String data, Integer digit, int epochs, long seed) {
-        return new TrainConfig(data, digit, epochs, 0, 0, 64, 1e-4, 0, false, 0, 0, 0, 0, false, seed, false, 0);
+        return new TrainConfig(data, digit, epochs, 0, 0, 64, 1e-4, 0, false, 0, 0, 0, 0, false, seed, false, 0, 0, 0, false);
     }
 
     /** The learning rate at optimizer step {@code step} (1-based) of {@code total}. */

@@ -54,12 +54,19 @@ public final class AtomicFiles {
             }
             syncDirectory(dir);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: the target itself is untouched
-            }
+            deleteQuietly(tmp);
             throw new DdpmException("cannot write " + file + ": " + describe(e));
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // best effort: the target itself is untouched
         }
     }
 
@@ -70,8 +77,14 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw new DdpmException("cannot create directory " + dir + ": " + describe(e));
         }
-        if (!Files.isWritable(dir)) {
-            throw new DdpmException("directory " + dir + " is not writable");
+        // a real write, not Files.isWritable: root ignores permission bits, but not a read-only mount
+        Path probe = dir.resolve(".ddpm4j-write-probe-" + ProcessHandle.current().pid());
+        try {
+            Files.write(probe, new byte[] {0});
+        } catch (IOException e) {
+            throw new DdpmException("directory " + dir + " is not writable: " + describe(e));
+        } finally {
+            deleteQuietly(probe);
         }
     }
 

@@ -35,7 +35,7 @@ class GcStressTest {
             float[] px = new float[B * 64];
             float[] labels = new float[B];
             ImageSet set = new ImageSet(new float[64], new int[] {0}, 1, 1, 8, 8, "unused");
-            TrainConfig tc = new TrainConfig("mnist", null, 0, STEPS, 0, B, 1e-3, 5, true, 0.01, 1.0, 0.99, 5.0, false, 0, true, 0.2);
+            TrainConfig tc = new TrainConfig("mnist", null, 0, STEPS, 0, B, 1e-3, 5, true, 0.01, 1.0, 0.99, 5.0, false, 0, true, 0.2, 0, 0, false);
             calm[run] = new double[STEPS];
             try (NDManager m = NDManager.newBaseManager();
                     Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0))) {

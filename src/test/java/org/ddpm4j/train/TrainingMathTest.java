@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class TrainingMathTest {
 
     private static TrainConfig cfg(int warmup, boolean cosine, double clip, double ema, double gamma) {
-        return new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, warmup, cosine, 0, clip, ema, gamma, false, 0, false, 0);
+        return new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, warmup, cosine, 0, clip, ema, gamma, false, 0, false, 0, 0, 0, false);
     }
 
     @Test
@@ -114,7 +114,7 @@ class TrainingMathTest {
             DdpmException e = assertThrows(DdpmException.class, () -> tr.step(bad, new Shape(4, 1, 8, 8)));
             assertTrue(e.getMessage().contains("at step 1"), e.getMessage());
             assertArrayEquals(before, net.parameters().get(0).array().toFloatArray(), 0f, "no update from a NaN batch");
-            TrainConfig skip = new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, 0, false, 0, 0, 0, 0, true, 0, false, 0);
+            TrainConfig skip = new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, 0, false, 0, 0, 0, 0, true, 0, false, 0, 0, 0, false);
             DiffusionTrainer tr2 = new DiffusionTrainer(net, DiffusionConfig.seed().build(), skip, new Rng(2), data);
             assertTrue(Double.isNaN(tr2.step(bad, new Shape(4, 1, 8, 8))));
             assertEquals(1, tr2.skippedBatches());

@@ -1,0 +1,143 @@
+package org.ddpm4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.util.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFolderTest {
+
+    @TempDir
+    Path dir;
+
+    static Path shapes(Path root, int perClass, long seed) throws IOException {
+        return Shapes.write(root, perClass, 2, seed);
+    }
+
+    private static ImageSet load(Path d, int size, int channels, Path cache, ByteArrayOutputStream warn) {
+        return ImageFolder.load(d, size, channels, cache, new PrintStream(warn, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void loadsEveryPictureWithClassesFromSubfoldersSkippingBadFilesInOneWarning() throws IOException {
+        Path d = shapes(dir.resolve("shapes"), 6, 1);
+        Files.write(d.resolve("circle").resolve("broken.png"), new byte[] {1, 2, 3, 4, 5});
+        Files.write(d.resolve("square").resolve("truncated.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF});
+        Files.writeString(d.resolve("square").resolve("notes.txt"), "not a picture");
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        ImageSet set = load(d, 16, 0, null, warn);
+        assertEquals(12, set.size());
+        assertEquals(3, set.channels(), "coloured pictures make an RGB set");
+        assertEquals(16, set.height());
+        assertEquals(List.of("circle", "square"), set.classNames());
+        assertEquals(6, set.filterLabel(1).size());
+        String w = warn.toString(StandardCharsets.UTF_8).strip();
+        assertFalse(w.contains("\n"), "one line: " + w);
+        assertTrue(w.startsWith("warning: skipped 2 unreadable image files") && w.contains("broken.png") && w.contains("truncated.jpg"), w);
+        for (float v : set.image(0)) {
+            assertTrue(v >= -1 && v <= 1);
+        }
+    }
+
+    @Test
+    void grayIsInferredAndChannelsCanBeForced() throws IOException {
+        Path d = Files.createDirectories(dir.resolve("gray"));
+        for (int i = 0; i < 3; i++) {
+            BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setSample(i, i, 0, 200);
+            ImageIO.write(img, "png", d.resolve(i + ".png").toFile());
+        }
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        ImageSet g = load(d, 8, 0, null, warn);
+        assertEquals(1, g.channels());
+        assertFalse(g.hasLabels(), "pictures directly in the folder have no classes");
+        assertEquals(3, load(d, 8, 3, null, warn).channels());
+        assertEquals(1, load(shapes(dir.resolve("s"), 2, 2), 8, 1, null, warn).channels());
+    }
+
+    @Test
+    void shortSideResizeThenCentreCrop() throws IOException {
+        // 40x20: red left quarter, green middle half, blue right quarter; at size 10 only the green half remains
+        BufferedImage img = new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.RED);
+        g.fillRect(0, 0, 10, 20);
+        g.setColor(Color.GREEN);
+        g.fillRect(10, 0, 20, 20);
+        g.setColor(Color.BLUE);
+        g.fillRect(30, 0, 10, 20);
+        g.dispose();
+        BufferedImage out = ImageFolder.resizeAndCrop(img, 10);
+        assertEquals(10, out.getWidth());
+        assertEquals(10, out.getHeight());
+        for (int x = 1; x < 9; x++) {
+            Color c = new Color(out.getRGB(x, 5));
+            assertTrue(c.getGreen() > 200 && c.getRed() < 60 && c.getBlue() < 60, "pixel " + x + " is " + c);
+        }
+        // a large picture is halved down first: no crash, right size
+        assertEquals(32, ImageFolder.resizeAndCrop(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), 32).getWidth());
+    }
+
+    @Test
+    void theDecodedSetIsCachedUntilTheFolderChanges() throws IOException {
+        Path d = shapes(dir.resolve("shapes"), 3, 3);
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        ImageSet a = load(d, 16, 0, cache, warn);
+        List<Path> files;
+        try (var s = Files.list(cache)) {
+            files = s.toList();
+        }
+        assertEquals(1, files.size());
+        assertTrue(files.get(0).getFileName().toString().startsWith("folder-"));
+        ImageSet b = load(d, 16, 0, cache, warn);
+        assertArrayEquals(a.image(5), b.image(5), 0f);
+        assertEquals(a.classNames(), b.classNames());
+        // a changed file means a new key: decoded again, a second cache file
+        Path one = d.resolve("circle").resolve("circle-0000.png");
+        Files.setLastModifiedTime(one, FileTime.fromMillis(Files.getLastModifiedTime(one).toMillis() + 5000));
+        load(d, 16, 0, cache, warn);
+        try (var s = Files.list(cache)) {
+            assertEquals(2, s.count());
+        }
+        // a damaged cache is ignored with a warning, not an error
+        Files.write(files.get(0), new byte[] {1, 2, 3});
+        Files.setLastModifiedTime(one, FileTime.fromMillis(Files.getLastModifiedTime(one).toMillis() - 5000));
+        ByteArrayOutputStream w2 = new ByteArrayOutputStream();
+        ImageSet c = load(d, 16, 0, cache, w2);
+        assertArrayEquals(a.image(5), c.image(5), 0f);
+        assertTrue(w2.toString(StandardCharsets.UTF_8).contains("damaged image cache"));
+    }
+
+    @Test
+    void emptyOrPicturelessFoldersFailWithOneLine() throws IOException {
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertTrue(assertThrows(DdpmException.class, () -> load(empty, 16, 0, null, warn)).getMessage().contains("the folder is empty"));
+        Path text = Files.createDirectories(dir.resolve("text"));
+        Files.writeString(text.resolve("a.txt"), "x");
+        assertTrue(assertThrows(DdpmException.class, () -> load(text, 16, 0, null, warn)).getMessage().contains("no PNG, JPEG, GIF or BMP files"));
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        Files.write(bad.resolve("x.png"), new byte[] {9, 9});
+        assertTrue(assertThrows(DdpmException.class, () -> load(bad, 16, 0, null, warn)).getMessage().contains("none of its 1 image files"));
+        assertTrue(assertThrows(DdpmException.class, () -> load(dir.resolve("missing"), 16, 0, null, warn)).getMessage().contains("not a directory"));
+    }
+}

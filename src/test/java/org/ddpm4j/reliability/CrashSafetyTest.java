@@ -1,0 +1,135 @@
+package org.ddpm4j.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.RunLock;
+import org.ddpm4j.util.AtomicFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Crashes, locks and failing writes (the small, fast versions of bench/killtest.sh). */
+class CrashSafetyTest {
+
+    @TempDir
+    Path dir;
+
+    static Path tinyData(Path dir) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("tiny"));
+        int n = 12;
+        ByteBuffer img = ByteBuffer.allocate(16 + n * 64).putInt(0x803).putInt(n).putInt(8).putInt(8);
+        ByteBuffer lab = ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < 64; p++) {
+                img.put((byte) ((p % 8 == 3 || p % 8 == 4) ? 255 : 0));
+            }
+            lab.put((byte) (i % 2));
+        }
+        Files.write(d.resolve("train-images-idx3-ubyte"), img.array());
+        Files.write(d.resolve("train-labels-idx1-ubyte"), lab.array());
+        return d;
+    }
+
+    @Test
+    void killedAgainAndAgainThenResumedEqualsUninterrupted() throws Exception {
+        Path data = tinyData(dir);
+        KillTest.Result r = KillTest.run(dir.resolve("kill"), 4, 1, List.of("--data", "idx:" + data, "--steps", "200", "--batch", "4",
+                "--base", "8", "--mults", "1,2", "--blocks", "1", "--checkpoint-every", "1", "--sample-every", "0", "--seed", "3"), 800, 2500);
+        assertTrue(r.ok(), String.join("; ", r.problems()));
+        assertTrue(r.kills() >= 1, "at least one kill landed: " + r);
+        assertEquals(200, r.stepsCompared());
+    }
+
+    @Test
+    void aSecondTrainingOnTheSameRunIsRefusedAndACrashedHolderLeavesNoLock() throws Exception {
+        Path run = dir.resolve("run");
+        try (RunLock held = RunLock.acquire(run)) {
+            DdpmException e = assertThrows(DdpmException.class, () -> RunLock.acquire(run));
+            assertTrue(e.getMessage().contains("in use by another training") && e.getMessage().contains("pid " + ProcessHandle.current().pid()),
+                    e.getMessage());
+        }
+        RunLock.acquire(run).close(); // released on close
+
+        // another process takes the lock and dies by SIGKILL: the kernel drops its lock with it
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), LockHolder.class.getName(), run.toString()).redirectErrorStream(true).start();
+        String first = new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8);
+        assertEquals("locked", first);
+        assertThrows(DdpmException.class, () -> RunLock.acquire(run));
+        holder.destroyForcibly();
+        assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+        RunLock.acquire(run).close();
+    }
+
+    /** Holds a run's lock until killed. */
+    public static final class LockHolder {
+        public static void main(String[] args) throws InterruptedException {
+            RunLock.acquire(Path.of(args[0]));
+            System.out.print("locked");
+            System.out.flush();
+            Thread.sleep(600_000);
+        }
+    }
+
+    @Test
+    void aWriteThatFailsHalfwayLeavesThePreviousFileAndNoTemporary() throws IOException {
+        Path f = dir.resolve("checkpoint.ddpm");
+        AtomicFiles.writeString(f, "the good one");
+        DdpmException e = assertThrows(DdpmException.class, () -> AtomicFiles.write(f, os -> {
+            os.write(new byte[100_000]);
+            throw new IOException("No space left on device");
+        }));
+        assertEquals("cannot write " + f + ": No space left on device", e.getMessage());
+        assertEquals("the good one", Files.readString(f));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(f), files.toList(), "no temporary file is left behind");
+        }
+        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(f, os -> {
+            throw new IllegalStateException("a bug in the writer");
+        }));
+        assertEquals("the good one", Files.readString(f));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @Test
+    void aStaleTemporaryFromAKilledWriterIsClearedByTheNextTraining() throws IOException {
+        Path run = Files.createDirectories(dir.resolve("run2"));
+        Path stale = run.resolve(".checkpoint.ddpm.tmp-999999");
+        Files.write(stale, new byte[1000]);
+        RunLock.acquire(run).close();
+        assertFalse(Files.exists(stale));
+    }
+
+    @Test
+    void anUnwritableOutputFailsWithOneLineBeforeAnyWork() throws IOException {
+        Path data = tinyData(dir);
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        List<Path> unwritable = new java.util.ArrayList<>(List.of(file.resolve("run")));
+        if (Files.isDirectory(Path.of("/sys/kernel"))) {
+            unwritable.add(Path.of("/sys/kernel/ddpm4j-run")); // sysfs: no new files, even for root
+        }
+        for (Path out : unwritable) {
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            long t0 = System.nanoTime();
+            int code = org.ddpm4j.cli.Main.run(new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err, true),
+                    "train", "--data", "idx:" + data, "--steps", "1000000", "--batch", "4", "--base", "8", "--mults", "1,2", "--blocks", "1",
+                    "--out", out.toString());
+            String msg = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals(1, code, msg);
+            assertTrue(msg.startsWith("error: ") && !msg.contains("\n") && msg.contains(out.toString().substring(0, 5)), msg);
+            assertTrue(System.nanoTime() - t0 < 20e9, "fails at once, not after training");
+        }
+    }
+}
