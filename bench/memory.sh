@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 steps=${1:-5000}
 ./ddpm --version >/dev/null
 run=runs/memory
+mkdir -p runs
 ./ddpm train --data mnist --digit 1 --batch 8 --steps "$steps" --sample-every 0 --checkpoint-every 1000 --out "$run" --force > runs/memory.out 2>/dev/null
 r1=$(grep '"step":1000,' "$run/train_log.jsonl" | sed 's/.*"rss_mib":\([0-9.]*\).*/\1/')
 r2=$(grep "\"step\":$steps," "$run/train_log.jsonl" | sed 's/.*"rss_mib":\([0-9.]*\).*/\1/')
