@@ -178,7 +178,7 @@ public final class KillTest {
     }
 
     /** Wall-clock fields (speed, memory) legitimately differ between runs; the losses and steps must not. */
-    static List<String> stripTimings(List<String> lines) {
+    public static List<String> stripTimings(List<String> lines) {
         return lines.stream().map(l -> l.replaceAll(",\"(rss_mib|images_per_s)\":[0-9.]+", "")).toList();
     }
 

@@ -61,6 +61,27 @@ public final class DiffusionTrainer {
         } else if (config.steps() > 0) {
             totalSteps = config.steps();
         }
+        primeGradients();
+    }
+
+    /**
+     * Gives every weight its own zero gradient tensor before the first real backward pass, so that every
+     * backward adds into gradient buffers that already exist. Without it the first backward in a process
+     * (when PyTorch's AccumulateGrad may adopt an incoming gradient tensor instead of adding into one of its
+     * own) gave a different update than later steps, and a run resumed in a new process drifted from the
+     * uninterrupted run from the second step after its checkpoint ({@code KillTest} found it;
+     * {@code CrashSafetyTest.aRunResumedInANewProcessEqualsTheUninterruptedOne} keeps it fixed).
+     */
+    private void primeGradients() {
+        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray total = null;
+            for (Denoiser.NamedParameter p : model.parameters()) {
+                NDArray z = p.array().mul(0f).sum();
+                total = total == null ? z : total.add(z);
+            }
+            gc.backward(total);
+        }
+        optimizer.zeroGradients();
     }
 
     /** Steps per epoch: ceil(N / batch), the last batch may be short (DataLoader's drop_last=False). */

@@ -132,4 +132,31 @@ class CrashSafetyTest {
             assertTrue(System.nanoTime() - t0 < 20e9, "fails at once, not after training");
         }
     }
+
+    private static int child(Path log, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", org.ddpm4j.cli.Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+    }
+
+    @Test
+    void aRunResumedInANewProcessEqualsTheUninterruptedOne() throws Exception {
+        Path data = tinyData(dir);
+        String[] common = {"train", "--data", "idx:" + data, "--steps", "12", "--batch", "4", "--base", "8", "--mults", "1,2", "--blocks", "1",
+            "--checkpoint-every", "5", "--sample-every", "0", "--seed", "7", "--out"};
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        String[] ua = java.util.Arrays.copyOf(common, common.length + 1);
+        ua[common.length] = a.toString();
+        assertEquals(0, child(dir.resolve("a.log"), ua));
+        String[] ub = java.util.Arrays.copyOf(common, common.length + 3);
+        ub[common.length] = b.toString();
+        ub[common.length + 1] = "--stop-after";
+        ub[common.length + 2] = "7";
+        assertEquals(0, child(dir.resolve("b1.log"), ub)); // a "crash" after step 7: the checkpoint is from step 5
+        assertEquals(0, child(dir.resolve("b2.log"), "train", "--out", b.toString(), "--resume"));
+        assertEquals(KillTest.stripTimings(Files.readAllLines(a.resolve("train_log.jsonl"))),
+                KillTest.stripTimings(Files.readAllLines(b.resolve("train_log.jsonl"))));
+    }
 }
