@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.ddpm4j.util.Tensors;
 
 /**
  * Multi-head self-attention over the pixels of a feature map, with a residual connection:
@@ -46,7 +47,7 @@ final class SelfAttention extends AbstractBlock {
         NDArray q = qkvOut.get(":,0").transpose(0, 1, 3, 2); // (B, heads, N, d)
         NDArray k = qkvOut.get(":,1"); // (B, heads, d, N)
         NDArray v = qkvOut.get(":,2").transpose(0, 1, 3, 2); // (B, heads, N, d)
-        NDArray attn = q.matMul(k).mul((float) (1.0 / Math.sqrt(d))).softmax(-1); // (B, heads, N, N)
+        NDArray attn = Tensors.scale(q.matMul(k), (float) (1.0 / Math.sqrt(d))).softmax(-1); // (B, heads, N, N)
         NDArray o = attn.matMul(v).transpose(0, 1, 3, 2).reshape(b, channels, s.get(2), s.get(3));
         return new NDList(x.add(Layers.apply(proj, ps, o, training)));
     }

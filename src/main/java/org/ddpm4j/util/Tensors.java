@@ -13,7 +13,8 @@ import ai.djl.ndarray.types.Shape;
  * no deleter) that only the Java wrapper's reference keeps alive. Once that wrapper is closed, the buffer is
  * freed at the next GC, while any native tensor still sharing the storage (a view, a tensor saved by autograd,
  * a gradient) reads freed memory. The helpers below copy into tensors PyTorch allocated itself and drop the
- * Java-backed temporary at once, so no tensor ever depends on a Java buffer.
+ * Java-backed temporary at once, so no tensor ever depends on a Java buffer. {@link #scale} does the same
+ * for the scalar of a multiplication.
  */
 public final class Tensors {
 
@@ -39,5 +40,15 @@ public final class Tensors {
         try (NDArray src = fromJava(target.getManager(), data, target.getShape())) {
             target.set(new NDIndex(":"), src);
         }
+    }
+
+    /**
+     * {@code x * v} with the scalar held in PyTorch-owned memory. DJL's {@code NDArray.mul(Number)} wraps the
+     * scalar in a Java-backed tensor and closes it right after the op; when {@code x} carries gradients,
+     * autograd keeps that scalar for the backward pass, which then reads a freed Java buffer. Use this for
+     * every scaling inside a network's forward pass.
+     */
+    public static NDArray scale(NDArray x, float v) {
+        return x.mul(fromJava(x.getManager(), new float[] {v}, new Shape()));
     }
 }

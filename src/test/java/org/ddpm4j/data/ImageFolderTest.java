@@ -140,4 +140,24 @@ class ImageFolderTest {
         assertTrue(assertThrows(DdpmException.class, () -> load(bad, 16, 0, null, warn)).getMessage().contains("none of its 1 image files"));
         assertTrue(assertThrows(DdpmException.class, () -> load(dir.resolve("missing"), 16, 0, null, warn)).getMessage().contains("not a directory"));
     }
+
+    @Test
+    void mixedColourModesAndSizesAreConvertedToOneFormat() throws IOException {
+        Path d = Files.createDirectories(dir.resolve("mixed"));
+        BufferedImage gray = new BufferedImage(30, 50, BufferedImage.TYPE_BYTE_GRAY);
+        gray.getRaster().setSample(15, 25, 0, 255);
+        ImageIO.write(gray, "png", d.resolve("gray.png").toFile());
+        BufferedImage argb = new BufferedImage(64, 40, BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(32, 20, 0xFFFF0000);
+        ImageIO.write(argb, "png", d.resolve("argb.png").toFile());
+        BufferedImage indexed = new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_INDEXED);
+        ImageIO.write(indexed, "gif", d.resolve("indexed.gif").toFile());
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        ImageSet set = load(d, 16, 0, null, warn);
+        assertEquals(3, set.size());
+        assertEquals(3, set.channels(), "one coloured picture makes the set RGB; the gray ones are replicated");
+        assertEquals(16, set.height());
+        assertEquals(16, set.width());
+        assertEquals("", warn.toString(StandardCharsets.UTF_8));
+    }
 }

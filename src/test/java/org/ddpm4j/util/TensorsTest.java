@@ -55,4 +55,32 @@ public class TensorsTest {
             assertThrows(IllegalArgumentException.class, () -> Tensors.copyInto(target, new float[2]));
         }
     }
+
+    @Test
+    void aScaledTensorsGradientSurvivesAGcBetweenForwardAndBackward() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = Tensors.fromJava(m, new Rng(4).gaussians(64), new Shape(8, 8));
+            w.setRequiresGradient(true);
+            NDArray x = Tensors.fromJava(m, new Rng(5).gaussians(64), new Shape(8, 8));
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray y = Tensors.scale(x.matMul(w), 0.25f).sum();
+                for (int i = 0; i < 3; i++) {
+                    scribbleOverFreedDirectMemory(); // frees and overwrites any Java buffer autograd might still use
+                }
+                gc.backward(y);
+            }
+            // d/dw sum(0.25 * x w) = 0.25 * x^T 1
+            float[] xs = x.toFloatArray();
+            float[] g = w.getGradient().toFloatArray();
+            for (int r = 0; r < 8; r++) {
+                float col = 0;
+                for (int i = 0; i < 8; i++) {
+                    col += xs[i * 8 + r];
+                }
+                for (int c = 0; c < 8; c++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(0.25f * col, g[r * 8 + c], 1e-5f);
+                }
+            }
+        }
+    }
 }
