@@ -126,7 +126,7 @@ public final class ImageFolder {
         int per = c * size * size;
         byte[] px = new byte[pics.size() * per];
         for (int i = 0; i < pics.size(); i++) {
-            toBytes(pics.get(i), c, size, px, i * per);
+            Images.toChannelBytes(pics.get(i), c, size, px, i * per);
         }
         int[] lab = allInSubfolders ? labels.stream().mapToInt(Integer::intValue).toArray() : null;
         if (cache != null) {
@@ -197,27 +197,6 @@ public final class ImageFolder {
             }
         }
         return false;
-    }
-
-    /** (C, H, W) bytes: gray is the luma of RGB (ITU-R 601), as {@link Images#toTensor} computes it. */
-    private static void toBytes(BufferedImage img, int c, int size, byte[] out, int off) {
-        int plane = size * size;
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xFF;
-                int g = (rgb >> 8) & 0xFF;
-                int b = rgb & 0xFF;
-                int i = off + y * size + x;
-                if (c == 1) {
-                    out[i] = (byte) (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-                } else {
-                    out[i] = (byte) r;
-                    out[i + plane] = (byte) g;
-                    out[i + 2 * plane] = (byte) b;
-                }
-            }
-        }
     }
 
     private static String key(Path dir, List<Path> files, int size, int channels) {

@@ -171,7 +171,20 @@ public final class Images {
             throw new DdpmException(what + " is " + img.getWidth() + "x" + img.getHeight() + " but the run makes "
                     + size + "x" + size + " images");
         }
-        float[] out = new float[channels * size * size];
+        byte[] bytes = new byte[channels * size * size];
+        toChannelBytes(img, channels, size, bytes, 0);
+        float[] out = new float[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            out[i] = (bytes[i] & 0xFF) / 255f * 2f - 1f;
+        }
+        return out;
+    }
+
+    /**
+     * The top-left {@code size x size} pixels as (C, H, W) unsigned bytes written at {@code off}: gray (C = 1) is
+     * the ITU-R 601 luma of RGB, rounded; RGB (C = 3) is red, green and blue planes.
+     */
+    public static void toChannelBytes(BufferedImage img, int channels, int size, byte[] out, int off) {
         int plane = size * size;
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
@@ -179,18 +192,16 @@ public final class Images {
                 int r = (rgb >> 16) & 0xFF;
                 int g = (rgb >> 8) & 0xFF;
                 int b = rgb & 0xFF;
-                int i = y * size + x;
+                int i = off + y * size + x;
                 if (channels == 1) {
-                    int luma = (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-                    out[i] = luma / 255f * 2f - 1f;
+                    out[i] = (byte) (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
                 } else {
-                    out[i] = r / 255f * 2f - 1f;
-                    out[i + plane] = g / 255f * 2f - 1f;
-                    out[i + 2 * plane] = b / 255f * 2f - 1f;
+                    out[i] = (byte) r;
+                    out[i + plane] = (byte) g;
+                    out[i + 2 * plane] = (byte) b;
                 }
             }
         }
-        return out;
     }
 
     /** A mask picture as (H * W) floats: 1 where the pixel is light (regenerate), 0 where it is dark (keep). */
