@@ -2,6 +2,7 @@
 # Native-memory flatness of a long sampling job: generates N images (default 10,000) in one process with
 # the run's default sampler, polling the process's resident memory every second. Prints the RSS after a
 # fifth of the job (about 2,000 images) and just before it ends, their change, and the peak.
+# Extra JVM flags (for example -Xmx1g) come from $DDPM4J_JAVA_OPTS, as in ./ddpm.
 # Usage: bench/sample_memory.sh RUN [N=10000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ n=${2:-10000}
 ./ddpm --version >/dev/null
 out=runs/sample-memory
 rm -rf "$out"; mkdir -p "$out"
-java -XX:MaxDirectMemorySize=512m -Dai.djl.offline=true -jar target/ddpm4j.jar sample --run "$run" --n "$n" --out "$out/images" \
+java -XX:MaxDirectMemorySize=512m ${DDPM4J_JAVA_OPTS:-} -Dai.djl.offline=true -jar target/ddpm4j.jar sample --run "$run" --n "$n" --out "$out/images" \
   > "$out/sample.out" 2> "$out/sample.err" &
 pid=$!
 : > "$out/rss.tsv"
