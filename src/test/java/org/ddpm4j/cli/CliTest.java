@@ -24,7 +24,7 @@ import org.ddpm4j.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CliTest {
+public class CliTest {
 
     @TempDir
     Path dir;
@@ -48,8 +48,12 @@ class CliTest {
         assertFalse(r.err().contains("Exception"), "no exception names: " + r.err());
     }
 
-    /** A tiny IDX dataset: 12 images of 8x8 with labels 0/1. */
     Path tinyData() throws IOException {
+        return tinyData(dir);
+    }
+
+    /** A tiny IDX dataset under {@code dir}: 12 images of 8x8 with labels 0/1 (shared by the reliability tests). */
+    public static Path tinyData(Path dir) throws IOException {
         Path d = Files.createDirectories(dir.resolve("tiny"));
         int n = 12;
         ByteBuffer img = ByteBuffer.allocate(16 + n * 64).putInt(0x803).putInt(n).putInt(8).putInt(8);

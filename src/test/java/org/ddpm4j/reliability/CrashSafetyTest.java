@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.RunLock;
+import org.ddpm4j.cli.CliTest;
 import org.ddpm4j.util.AtomicFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,25 +24,9 @@ class CrashSafetyTest {
     @TempDir
     Path dir;
 
-    static Path tinyData(Path dir) throws IOException {
-        Path d = Files.createDirectories(dir.resolve("tiny"));
-        int n = 12;
-        ByteBuffer img = ByteBuffer.allocate(16 + n * 64).putInt(0x803).putInt(n).putInt(8).putInt(8);
-        ByteBuffer lab = ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < 64; p++) {
-                img.put((byte) ((p % 8 == 3 || p % 8 == 4) ? 255 : 0));
-            }
-            lab.put((byte) (i % 2));
-        }
-        Files.write(d.resolve("train-images-idx3-ubyte"), img.array());
-        Files.write(d.resolve("train-labels-idx1-ubyte"), lab.array());
-        return d;
-    }
-
     @Test
     void killedAgainAndAgainThenResumedEqualsUninterrupted() throws Exception {
-        Path data = tinyData(dir);
+        Path data = CliTest.tinyData(dir);
         KillTest.Result r = KillTest.run(dir.resolve("kill"), 4, 1, List.of("--data", "idx:" + data, "--steps", "200", "--batch", "4",
                 "--base", "8", "--mults", "1,2", "--blocks", "1", "--checkpoint-every", "1", "--sample-every", "0", "--seed", "3"), 800, 2500);
         assertTrue(r.ok(), String.join("; ", r.problems()));
@@ -114,7 +98,7 @@ class CrashSafetyTest {
 
     @Test
     void anUnwritableOutputFailsWithOneLineBeforeAnyWork() throws IOException {
-        Path data = tinyData(dir);
+        Path data = CliTest.tinyData(dir);
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         List<Path> unwritable = new java.util.ArrayList<>(List.of(file.resolve("run")));
         if (Files.isDirectory(Path.of("/sys/kernel"))) {
@@ -142,7 +126,7 @@ class CrashSafetyTest {
 
     @Test
     void aRunResumedInANewProcessEqualsTheUninterruptedOne() throws Exception {
-        Path data = tinyData(dir);
+        Path data = CliTest.tinyData(dir);
         String[] common = {"train", "--data", "idx:" + data, "--steps", "12", "--batch", "4", "--base", "8", "--mults", "1,2", "--blocks", "1",
             "--checkpoint-every", "5", "--sample-every", "0", "--seed", "7", "--out"};
         Path a = dir.resolve("a");

@@ -35,7 +35,7 @@ class ReproducibilityTest {
 
     @Test
     void sameSeedSameSamplesAcrossProcessesAndAcrossSaveAndLoad() throws Exception {
-        Path data = CrashSafetyTest.tinyData(dir);
+        Path data = org.ddpm4j.cli.CliTest.tinyData(dir);
         Path runDir = dir.resolve("run");
         int code = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()),
                 "train", "--data", "idx:" + data, "--steps", "4", "--batch", "4", "--base", "8", "--mults", "1,2", "--blocks", "1",
