@@ -56,7 +56,7 @@ final class SampleCommand implements Callable<Integer> {
             + "0 = no guidance. Default: " + DEFAULT_GUIDANCE + ".")
     Double guidance;
 
-    static final double DEFAULT_GUIDANCE = 1.0;
+    static final double DEFAULT_GUIDANCE = SamplerOptions.DEFAULT_GUIDANCE;
 
     @Option(names = "--gif", description = "Also write an animated GIF of the denoising (x_t beside the predicted x0) of the first batch.")
     Path gif;
@@ -80,7 +80,7 @@ final class SampleCommand implements Callable<Integer> {
             Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), net.config().channels(), net.config().size(), k);
             float[] imgs = generate(net, s, total, k, batch, new Rng(seed), main.err, traj, cond.classes(), cond.guidance());
             List<BufferedImage> pics = writeImages(imgs, total, net.config(), out);
-            Images.writePng(gridOf(pics, cond.all() ? n : 0), out.resolve("grid.png"));
+            Images.writePng(Images.overview(pics, cond.all() ? n : 0), out.resolve("grid.png"));
             if (traj != null) {
                 traj.write(gif);
                 main.out.printf(Locale.ROOT, "wrote %s (%d frames)%n", gif, traj.frameCount());
@@ -88,26 +88,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         main.out.printf(Locale.ROOT, "wrote %s images and grid.png to %s%n", classOption != null && classOption.equals("all") ? n + " x all classes" : n, out);
         return 0;
-    }
-
-    /** The grid shows at most this many images per row and this many rows, however many were made. */
-    static final int GRID_MAX = 20;
-
-    /**
-     * The overview grid: a square of the first images (at most 20 x 20), or, for {@code perClass > 0} images
-     * of every class in class order, one row per class with its first 20.
-     */
-    static BufferedImage gridOf(List<BufferedImage> pics, int perClass) {
-        if (perClass > 0) {
-            int cols = Math.min(perClass, GRID_MAX);
-            List<BufferedImage> shown = new ArrayList<>();
-            for (int c = 0; c < pics.size() / perClass; c++) {
-                shown.addAll(pics.subList(c * perClass, c * perClass + cols));
-            }
-            return Images.grid(shown, cols, 2);
-        }
-        List<BufferedImage> shown = pics.subList(0, Math.min(pics.size(), GRID_MAX * GRID_MAX));
-        return Images.grid(shown, (int) Math.ceil(Math.sqrt(shown.size())), 2);
     }
 
     /** Runs the pipeline with a progress bar over all network calls. */

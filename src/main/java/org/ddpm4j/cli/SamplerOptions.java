@@ -6,10 +6,13 @@ import org.ddpm4j.sampler.SamplerConfig;
 import picocli.CommandLine.Option;
 
 /** The sampler flags shared by {@code sample} and {@code eval}. */
-final class SamplerOptions {
+public final class SamplerOptions {
 
-    static final String DEFAULT_UNET_SAMPLER = "ddim";
-    static final int DEFAULT_UNET_STEPS = 20;
+    /** Classifier-free guidance scale used when none is asked for. */
+    public static final double DEFAULT_GUIDANCE = 1.0;
+
+    public static final String DEFAULT_UNET_SAMPLER = "ddim";
+    public static final int DEFAULT_UNET_STEPS = 20;
 
     @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim or dpm++ (default: seed runs ddpm, U-Net runs "
             + DEFAULT_UNET_SAMPLER + ").")
@@ -31,12 +34,12 @@ final class SamplerOptions {
     Boolean clipX0;
 
     /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
-    static SamplerConfig defaultSampler(ModelConfig mc) {
+    public static SamplerConfig defaultSampler(ModelConfig mc) {
         return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
                 : new SamplerConfig(DEFAULT_UNET_SAMPLER, 0, "trailing", "beta", true);
     }
 
-    static int defaultSteps(ModelConfig mc, DiffusionConfig dc) {
+    public static int defaultSteps(ModelConfig mc, DiffusionConfig dc) {
         return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(DEFAULT_UNET_STEPS, dc.steps());
     }
 

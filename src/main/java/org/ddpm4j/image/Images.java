@@ -106,6 +106,26 @@ public final class Images {
         }
     }
 
+    /** The overview grid shows at most this many images per row and this many rows, however many were made. */
+    public static final int GRID_MAX = 20;
+
+    /**
+     * The overview grid of a sampling run ({@code grid.png}): a square of the first images (at most 20 x 20),
+     * or, for {@code perClass > 0} images of every class in class order, one row per class with its first 20.
+     */
+    public static BufferedImage overview(List<BufferedImage> pics, int perClass) {
+        if (perClass > 0) {
+            int cols = Math.min(perClass, GRID_MAX);
+            List<BufferedImage> shown = new java.util.ArrayList<>();
+            for (int c = 0; c < pics.size() / perClass; c++) {
+                shown.addAll(pics.subList(c * perClass, c * perClass + cols));
+            }
+            return grid(shown, cols, 2);
+        }
+        List<BufferedImage> shown = pics.subList(0, Math.min(pics.size(), GRID_MAX * GRID_MAX));
+        return grid(shown, (int) Math.ceil(Math.sqrt(shown.size())), 2);
+    }
+
     /** Writes a PNG atomically (temporary file, then rename). */
     public static void writePng(BufferedImage image, Path file) {
         AtomicFiles.write(file, (OutputStream os) -> {
@@ -133,9 +153,26 @@ public final class Images {
             throw new DdpmException(file + ": no such file");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(in, file.toString(), maxPixels);
+        } catch (IOException e) {
+            throw new DdpmException(file + ": corrupt image (" + firstLine(e) + ")");
+        }
+    }
+
+    /** As {@link #read(Path, long)}, for a picture held in memory (an upload); {@code name} names it in errors. */
+    public static BufferedImage read(byte[] data, String name, long maxPixels) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(data))) {
+            return decode(in, name, maxPixels);
+        } catch (IOException e) {
+            throw new DdpmException(name + ": corrupt image (" + firstLine(e) + ")");
+        }
+    }
+
+    private static BufferedImage decode(ImageInputStream in, String name, long maxPixels) {
+        try {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new DdpmException(file + ": not a readable image (PNG, JPEG, GIF or BMP)");
+                throw new DdpmException(name + ": not a readable image (PNG, JPEG, GIF or BMP)");
             }
             ImageReader reader = readers.next();
             try {
@@ -143,12 +180,12 @@ public final class Images {
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
                 if (w < 1 || h < 1 || w * h > maxPixels) {
-                    throw new DdpmException(file + ": the header claims a " + w + "x" + h + " image (limit " + maxPixels
+                    throw new DdpmException(name + ": the header claims a " + w + "x" + h + " image (limit " + maxPixels
                             + " pixels); corrupt or far too large");
                 }
                 BufferedImage img = reader.read(0);
                 if (img == null) {
-                    throw new DdpmException(file + ": not a readable image (PNG, JPEG, GIF or BMP)");
+                    throw new DdpmException(name + ": not a readable image (PNG, JPEG, GIF or BMP)");
                 }
                 return img;
             } finally {
@@ -157,9 +194,25 @@ public final class Images {
         } catch (DdpmException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new DdpmException(file + ": corrupt image (" + msg + ")");
+            throw new DdpmException(name + ": corrupt image (" + firstLine(e) + ")");
         }
+    }
+
+    private static String firstLine(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    }
+
+    /** A picture as PNG bytes (for the web studio). */
+    public static byte[] pngBytes(BufferedImage image) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(image, "png", bytes)) {
+                throw new IllegalStateException("no PNG writer");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     /**

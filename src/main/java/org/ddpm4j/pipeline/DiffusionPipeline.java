@@ -64,6 +64,7 @@ public final class DiffusionPipeline {
         Shape shape = new Shape(b, model.config().channels(), model.config().size(), model.config().size());
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
+        Tensors.inferenceOnThisThread();
         try (NDManager m = model.manager().newSubManager()) {
             NDArray cls = classes == null ? null : Tensors.fromJava(m, toFloat(classes));
             NDArray x = Noise.randn(rng, m, shape); // x_T ~ N(0, I)
@@ -128,6 +129,7 @@ public final class DiffusionPipeline {
         Shape shape = new Shape(n, c, s, s);
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
+        Tensors.inferenceOnThisThread();
         try (NDManager m = model.manager().newSubManager()) {
             NDArray known = Tensors.fromJava(m, image, new Shape(1, c, s, s)).broadcast(shape); // (n, C, H, W)
             NDArray keep = Tensors.fromJava(m, mask, new Shape(1, 1, s, s)).mul(-1f).add(1f).broadcast(shape); // 1 = kept

@@ -37,8 +37,17 @@ public final class Tensors {
         if (data.length != target.size()) {
             throw new IllegalArgumentException(data.length + " values for a tensor of shape " + target.getShape());
         }
+        // a weight write is never part of a graph: like torch.no_grad(), on whatever thread (grad mode is per thread)
+        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        if (grad) {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
         try (NDArray src = fromJava(target.getManager(), data, target.getShape())) {
             target.set(new NDIndex(":"), src);
+        } finally {
+            if (grad) {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+            }
         }
     }
 
@@ -50,5 +59,16 @@ public final class Tensors {
      */
     public static NDArray scale(NDArray x, float v) {
         return x.mul(fromJava(x.getManager(), new float[] {v}, new Shape()));
+    }
+
+    /**
+     * Turns autograd off for the calling thread before inference. PyTorch's grad mode is per thread and DJL
+     * turns it off only on the thread that loaded the engine: on any other thread (the web studio's worker)
+     * every forward pass would record a graph, costing memory, and fail on in-place operations.
+     */
+    public static void inferenceOnThisThread() {
+        if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
     }
 }

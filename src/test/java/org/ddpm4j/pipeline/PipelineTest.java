@@ -51,6 +51,30 @@ class PipelineTest {
     }
 
     @Test
+    void samplingOnAnotherThreadGivesTheSameImagesAndRecordsNoGraph() throws Exception {
+        // PyTorch's grad mode is per thread; DJL turns it off only where the engine was loaded. A fresh thread
+        // (the studio's worker) must sample exactly as the main thread does, and the weights must stay loadable.
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", true).build(diffusion));
+            float[] here = p.generate(2, 4, 8, new Rng(3), StepListener.NONE, new int[] {0, 1}, 1.5);
+            float[][] there = new float[1][];
+            Thread t = new Thread(() -> {
+                Tensors.copyInto(net.parameters().get(0).array(), net.parameters().get(0).array().toFloatArray()); // a weight load
+                there[0] = p.generate(2, 4, 8, new Rng(3), StepListener.NONE, new int[] {0, 1}, 1.5);
+                assertTrue(!ai.djl.pytorch.jni.JniUtils.isGradMode());
+            });
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            t.setUncaughtExceptionHandler((th, e) -> failure.set(e));
+            t.start();
+            t.join();
+            if (failure.get() != null) {
+                throw new AssertionError("sampling on a new thread failed", failure.get());
+            }
+            assertArrayEquals(here, there[0]);
+        }
+    }
+
+    @Test
     void samplingMakesOneNetworkCallPerStepEvenWithGuidance() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
             DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("dpm++", 0, "trailing", "beta", true).build(diffusion));

@@ -1,0 +1,210 @@
+package org.ddpm4j.studio;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.cli.SamplerOptions;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.sampler.SamplerConfig;
+
+/** The two kinds of studio request, parsed from JSON and checked against {@link Limits} and the run. */
+final class Requests {
+
+    private Requests() {}
+
+    /**
+     * A generation: what {@code ./ddpm sample --run RUN --n count --seed seed --sampler sampler --steps steps
+     * [--class cls --guidance guidance]} would do, and gives the same images.
+     */
+    record Generate(String run, int cls, String sampler, int steps, double guidance, long seed, int count, SamplerConfig config) {
+
+        /** The equivalent command line; {@code runsDir} is the runs directory as the user named it. */
+        String command(String runsDir, List<String> classNames) {
+            StringBuilder b = new StringBuilder("./ddpm sample --run ").append(shellQuote(joinPath(runsDir, run)))
+                    .append(" --n ").append(count).append(" --seed ").append(seed)
+                    .append(" --sampler ").append(sampler).append(" --steps ").append(steps);
+            if (cls >= 0) {
+                String name = cls < classNames.size() ? classNames.get(cls) : Integer.toString(cls);
+                b.append(" --class ").append(shellQuote(name)).append(" --guidance ").append(fmt(guidance));
+            }
+            return b.append(" --out ").append(shellQuote("samples/" + run)).toString();
+        }
+    }
+
+    /** An inpainting: keep the dark pixels of {@code mask} from {@code image}, regenerate the light ones. */
+    record Inpaint(String run, float[] image, float[] mask, int count, String sampler, int steps, int resample, long seed, int cls,
+            double guidance, SamplerConfig config) {}
+
+    static Generate generate(JsonObject o, Run r, String name, Limits limits) {
+        ModelConfig mc = r.model();
+        int steps = intField(o, "steps", SamplerOptions.defaultSteps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
+        int count = intField(o, "count", 16, 1, limits.maxCount());
+        long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
+        SamplerConfig d = SamplerOptions.defaultSampler(mc);
+        String sampler = samplerField(o, d.name(), false);
+        int cls = classField(o, r);
+        double guidance = guidanceField(o, r, cls, limits);
+        SamplerConfig sc = new SamplerConfig(sampler, 0, d.spacing(), "beta", d.clipX0());
+        return new Generate(name, cls, sampler, steps, guidance, seed, count, sc);
+    }
+
+    static Inpaint inpaint(JsonObject o, Run r, String name, Limits limits) {
+        ModelConfig mc = r.model();
+        int steps = intField(o, "steps", Math.min(50, r.diffusion().steps()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
+        int resample = intField(o, "resample", 3, 1, limits.maxResample());
+        int count = intField(o, "count", 4, 1, limits.maxInpaintCount());
+        long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
+        String sampler = samplerField(o, "ddpm", true);
+        int cls = classField(o, r);
+        double guidance = guidanceField(o, r, cls, limits);
+        BufferedImage img = picture(o, "image", limits);
+        BufferedImage mask = picture(o, "mask", limits);
+        float[] image = Images.toTensor(img, mc.channels(), mc.size(), "the image");
+        float[] m = Images.toMask(mask, mc.size());
+        SamplerConfig sc = new SamplerConfig(sampler, sampler.equals("ddim") ? 1.0 : 0, "linspace", "posterior", true);
+        return new Inpaint(name, image, m, count, sampler, steps, resample, seed, cls, guidance, sc);
+    }
+
+    // ---- fields
+
+    static String runField(JsonObject o) {
+        JsonElement e = o.get("run");
+        if (e == null || e.isJsonNull() || !e.isJsonPrimitive()) {
+            throw new DdpmException("choose a run");
+        }
+        return e.getAsString();
+    }
+
+    private static int intField(JsonObject o, String key, int dflt, int min, int max) {
+        long v = longField(o, key, dflt, min, max);
+        return (int) v;
+    }
+
+    private static long longField(JsonObject o, String key, long dflt, long min, long max) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull() || (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() && e.getAsString().isBlank())) {
+            return dflt;
+        }
+        double v = number(e, key);
+        if (v != Math.rint(v) || v < min || v > max) {
+            throw new DdpmException(key + " must be a whole number in " + min + ".." + max + ", got " + show(e));
+        }
+        return (long) v;
+    }
+
+    private static double number(JsonElement e, String key) {
+        if (e.isJsonPrimitive()) {
+            JsonPrimitive p = e.getAsJsonPrimitive();
+            try {
+                double v = p.isNumber() ? p.getAsDouble() : Double.parseDouble(p.getAsString().trim());
+                if (Double.isFinite(v)) {
+                    return v;
+                }
+            } catch (NumberFormatException ignored) {
+                // the message below says what was expected
+            }
+        }
+        throw new DdpmException(key + " must be a number, got " + show(e));
+    }
+
+    private static String show(JsonElement e) {
+        String s = e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? "'" + e.getAsString() + "'" : e.toString();
+        return RunCatalog.abbreviate(s);
+    }
+
+    private static String samplerField(JsonObject o, String dflt, boolean inpainting) {
+        JsonElement e = o.get("sampler");
+        String s = e == null || e.isJsonNull() || !e.isJsonPrimitive() || e.getAsString().isBlank() ? dflt
+                : e.getAsString().trim().toLowerCase(Locale.ROOT);
+        if (!List.of("ddpm", "ddim", "dpm++").contains(s)) {
+            throw new DdpmException("unknown sampler '" + RunCatalog.abbreviate(s) + "' (expected ddpm, ddim or dpm++)");
+        }
+        if (inpainting && s.equals("dpm++")) {
+            throw new DdpmException("dpm++ cannot resample; use ddpm or ddim for inpainting");
+        }
+        return s;
+    }
+
+    /** The class index asked for, or -1 for none (an unconditional request). */
+    private static int classField(JsonObject o, Run r) {
+        JsonElement e = o.get("class");
+        if (e == null || e.isJsonNull() || (e.isJsonPrimitive() && e.getAsString().isBlank())) {
+            return -1;
+        }
+        ModelConfig mc = r.model();
+        String s = e.isJsonPrimitive() ? e.getAsString().trim() : e.toString();
+        if (!mc.conditional()) {
+            throw new DdpmException("this run is not class-conditional: it cannot draw a chosen class");
+        }
+        List<String> names = r.classNames();
+        if (names.contains(s)) {
+            return names.indexOf(s);
+        }
+        try {
+            int c = Integer.parseInt(s);
+            if (c >= 0 && c < mc.classes()) {
+                return c;
+            }
+        } catch (NumberFormatException ignored) {
+            // below
+        }
+        throw new DdpmException("unknown class '" + RunCatalog.abbreviate(s) + "' (this run knows classes 0.." + (mc.classes() - 1)
+                + (names.isEmpty() ? "" : ": " + String.join(", ", names)) + ")");
+    }
+
+    private static double guidanceField(JsonObject o, Run r, int cls, Limits limits) {
+        JsonElement e = o.get("guidance");
+        if (e == null || e.isJsonNull() || (e.isJsonPrimitive() && e.getAsString().isBlank()) || cls < 0) {
+            return SamplerOptions.DEFAULT_GUIDANCE;
+        }
+        double w = number(e, "guidance");
+        if (!(w >= 0 && w <= limits.maxGuidance())) {
+            throw new DdpmException("guidance must be in 0.." + fmt(limits.maxGuidance()) + ", got " + show(e));
+        }
+        return w;
+    }
+
+    /** A picture sent as a data URL (data:image/png;base64,...), decoded with its size checked first. */
+    private static BufferedImage picture(JsonObject o, String key, Limits limits) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull() || !e.isJsonPrimitive()) {
+            throw new DdpmException("the " + key + " is missing");
+        }
+        String s = e.getAsString();
+        int comma = s.indexOf(',');
+        if (!s.startsWith("data:image/") || comma < 0 || !s.substring(0, comma).endsWith(";base64")) {
+            throw new DdpmException("the " + key + " must be a data:image/...;base64 URL");
+        }
+        if ((long) (s.length() - comma) * 3 / 4 > limits.maxUploadBytes()) {
+            throw new DdpmException("the " + key + " is larger than " + limits.maxUploadBytes() / 1024 + " KiB");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(s.substring(comma + 1));
+        } catch (IllegalArgumentException ex) {
+            throw new DdpmException("the " + key + " is not valid base64");
+        }
+        return Images.read(bytes, "the " + key, 1L << 20);
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    static String joinPath(String dir, String name) {
+        return dir.endsWith("/") ? dir + name : dir + "/" + name;
+    }
+
+    static String shellQuote(String s) {
+        return s.matches("[A-Za-z0-9._/+=:-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+}

@@ -1,0 +1,95 @@
+package org.ddpm4j.studio;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+
+/**
+ * The runs a studio serves: the sub-directories of one runs directory that hold a checkpoint. A request
+ * names a run; the name is looked up among the directory's own entries and never joined to a path, so
+ * no request can reach a file outside the runs directory.
+ */
+final class RunCatalog {
+
+    /** What a run name may look like (also the shape of every directory name listed). */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+    private final Path root;
+    private final Map<String, Cached> cache = new HashMap<>();
+
+    private record Cached(FileTime modified, long size, Run run) {}
+
+    RunCatalog(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new DdpmException("no runs directory at " + root + " (train a run first: ./ddpm train --out " + root + "/NAME)");
+        }
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /** The names of the runs, sorted. */
+    List<String> names() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Run.exists(p))
+                    .forEach(p -> out.add(p.getFileName().toString()));
+        } catch (IOException e) {
+            throw new DdpmException("cannot list " + root + ": " + e.getMessage());
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * The run called {@code name}, opened (and cached until its checkpoint changes). Unknown names,
+     * including anything with a slash or dots, are a {@link NotFound}.
+     */
+    synchronized Run get(String name) {
+        if (name == null || !NAME.matcher(name).matches() || !names().contains(name)) {
+            throw new NotFound("no run named '" + abbreviate(name) + "' in the runs directory");
+        }
+        Path dir = root.resolve(name);
+        Path file = dir.resolve(Run.CHECKPOINT);
+        try {
+            FileTime modified = Files.getLastModifiedTime(file);
+            long size = Files.size(file);
+            Cached c = cache.get(name);
+            if (c == null || !c.modified.equals(modified) || c.size != size) {
+                c = new Cached(modified, size, Run.open(dir));
+                cache.put(name, c);
+            }
+            return c.run;
+        } catch (IOException e) {
+            throw new NotFound("run '" + name + "' is gone (" + e.getMessage() + ")");
+        }
+    }
+
+    static String abbreviate(String s) {
+        if (s == null) {
+            return "";
+        }
+        String clean = s.replaceAll("[\\p{Cntrl}]", "?");
+        return clean.length() > 40 ? clean.substring(0, 40) + "..." : clean;
+    }
+
+    /** A request for something that does not exist (HTTP 404). */
+    static final class NotFound extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotFound(String message) {
+            super(message);
+        }
+    }
+}

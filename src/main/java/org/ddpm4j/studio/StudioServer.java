@@ -1,0 +1,336 @@
+package org.ddpm4j.studio;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.util.JavalinBindException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.cli.SamplerOptions;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.util.Json;
+
+/**
+ * ddpm4j studio: a local web server over a runs directory. The page (plain HTML and JavaScript from the
+ * classpath, nothing from the network) picks a run, generates or inpaints, and watches each request's
+ * frames arrive over server-sent events. Work goes through a bounded {@link JobQueue}.
+ *
+ * <pre>
+ * GET  /api/health                queue figures
+ * GET  /api/runs                  the runs, with their configs
+ * GET  /api/runs/{name}           one run: config, defaults and training curve
+ * POST /api/generate              {run, class, sampler, steps, guidance, seed, count} -> 202 {job, events, command} | 400 | 404 | 429
+ * POST /api/inpaint               {run, image, mask, count, sampler, steps, resample, seed, class, guidance} -> 202 | 400 | 404 | 429
+ * GET  /api/jobs/{id}             state and progress
+ * GET  /api/jobs/{id}/events      text/event-stream: queued, frame..., then done | cancelled | error
+ * POST /api/jobs/{id}/cancel      stops the job at its next network call
+ * GET  /api/jobs/{id}/result.png  the final grid (inpainting: input, mask and completions)
+ * </pre>
+ */
+public final class StudioServer implements AutoCloseable {
+
+    /** Points of the training curve sent to the page. */
+    static final int CURVE_POINTS = 400;
+
+    private final RunCatalog catalog;
+    private final String runsDisplay;
+    private final Limits limits;
+    private final JobQueue queue;
+    private final Worker worker = new Worker();
+    private final Javalin app;
+
+    /**
+     * @param runsDir the runs directory
+     * @param runsDisplay the runs directory as the user named it (for copied command lines)
+     */
+    public StudioServer(Path runsDir, String runsDisplay, Limits limits) {
+        this.catalog = new RunCatalog(runsDir);
+        this.runsDisplay = runsDisplay;
+        this.limits = limits;
+        this.queue = new JobQueue(limits.queueCapacity());
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = 4L * limits.maxUploadBytes();
+            config.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = "/studio";
+                sf.location = Location.CLASSPATH;
+            });
+        });
+        routes();
+    }
+
+    /** Starts listening; port 0 picks a free port. Returns the page's URL. */
+    public String start(String host, int port) {
+        try {
+            app.start(host, port);
+        } catch (JavalinBindException e) {
+            throw new DdpmException("cannot listen on " + host + ":" + port + " (" + firstLine(e.getMessage()) + ")");
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new DdpmException("cannot listen on " + host + ":" + port + " (" + firstLine(io.getMessage()) + ")");
+            }
+            throw e;
+        }
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + h + ":" + app.port() + "/";
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        queue.close();
+        app.stop();
+        worker.close();
+    }
+
+    private void routes() {
+        app.get("/api/health", ctx -> json(ctx, 200, health()));
+        app.get("/api/runs", ctx -> {
+            JsonArray runs = new JsonArray();
+            for (String name : catalog.names()) {
+                runs.add(summary(name));
+            }
+            JsonObject o = new JsonObject();
+            o.add("runs", runs);
+            o.addProperty("runs_dir", runsDisplay);
+            json(ctx, 200, o);
+        });
+        app.get("/api/runs/{name}", ctx -> {
+            String name = ctx.pathParam("name");
+            Run r = catalog.get(name);
+            JsonObject o = summary(name);
+            o.add("curve", curve(r.dir()));
+            json(ctx, 200, o);
+        });
+        app.post("/api/generate", ctx -> {
+            JsonObject o = body(ctx);
+            String name = Requests.runField(o);
+            Run r = catalog.get(name);
+            Requests.Generate g = Requests.generate(o, r, name, limits);
+            Job job = queue.submit("generate", name, j -> worker.generate(j, r, g));
+            JsonObject resp = accepted(job);
+            resp.addProperty("command", g.command(runsDisplay, r.classNames()));
+            json(ctx, 202, resp);
+        });
+        app.post("/api/inpaint", ctx -> {
+            JsonObject o = body(ctx);
+            String name = Requests.runField(o);
+            Run r = catalog.get(name);
+            Requests.Inpaint in = Requests.inpaint(o, r, name, limits);
+            Job job = queue.submit("inpaint", name, j -> worker.inpaint(j, r, in));
+            json(ctx, 202, accepted(job));
+        });
+        app.get("/api/jobs/{id}", ctx -> json(ctx, 200, queue.get(ctx.pathParam("id")).describe()));
+        app.post("/api/jobs/{id}/cancel", ctx -> json(ctx, 200, queue.cancel(ctx.pathParam("id")).describe()));
+        app.get("/api/jobs/{id}/result.png", ctx -> {
+            Job job = queue.get(ctx.pathParam("id"));
+            byte[] png = job.result();
+            if (png == null) {
+                throw new RunCatalog.NotFound("job " + job.id + " has no result (it is " + job.describe().get("state").getAsString() + ")");
+            }
+            ctx.contentType("image/png");
+            ctx.header("Content-Disposition", "attachment; filename=\"ddpm4j-" + job.run + "-" + job.kind + "-" + job.id + ".png\"");
+            ctx.result(png);
+        });
+        app.get("/api/jobs/{id}/events", this::events);
+
+        app.exception(DdpmException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        app.exception(RunCatalog.NotFound.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
+        app.exception(JobQueue.Busy.class, (e, ctx) -> error(ctx, 429, e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "unexpected " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())));
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, 404, "not found: " + RunCatalog.abbreviate(ctx.path()));
+            }
+        });
+    }
+
+    /** Streams a job's events as server-sent events, from the first (or after Last-Event-ID) to its end. */
+    private void events(Context ctx) throws IOException, InterruptedException {
+        Job job = queue.get(ctx.pathParam("id"));
+        int next = 0;
+        String last = ctx.header("Last-Event-ID");
+        if (last != null) {
+            try {
+                next = Integer.parseInt(last.trim()) + 1;
+            } catch (NumberFormatException ignored) {
+                next = 0;
+            }
+        }
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setContentType("text/event-stream");
+        res.setCharacterEncoding("UTF-8");
+        res.setHeader("Cache-Control", "no-cache");
+        ServletOutputStream out = res.getOutputStream();
+        out.write("retry: 1000\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        while (true) {
+            Job.Event e = job.await(next, 10_000);
+            if (e == null) {
+                if (job.finished() && next >= job.eventCount()) {
+                    return;
+                }
+                out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8)); // also notices a closed connection
+                out.flush();
+                continue;
+            }
+            String msg = "id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + e.json() + "\n\n";
+            out.write(msg.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            next++;
+            if (e.type().equals("done") || e.type().equals("cancelled") || e.type().equals("error")) {
+                return;
+            }
+        }
+    }
+
+    private JsonObject health() {
+        JsonObject o = new JsonObject();
+        o.addProperty("ok", true);
+        o.add("queue", queue.describe());
+        Runtime rt = Runtime.getRuntime();
+        o.addProperty("heap_used_mib", (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024));
+        return o;
+    }
+
+    private JsonObject accepted(Job job) {
+        JsonObject resp = job.describe();
+        resp.addProperty("events_url", "/api/jobs/" + job.id + "/events");
+        return resp;
+    }
+
+    /** A run's name, config and the defaults the page starts from; a damaged run says so in "error". */
+    private JsonObject summary(String name) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", name);
+        Run r;
+        try {
+            r = catalog.get(name);
+        } catch (DdpmException e) {
+            o.addProperty("error", e.getMessage());
+            return o;
+        }
+        ModelConfig mc = r.model();
+        o.addProperty("model", mc.type());
+        o.addProperty("size", mc.size());
+        o.addProperty("channels", mc.channels());
+        o.addProperty("conditional", mc.conditional());
+        o.addProperty("classes", mc.classes());
+        JsonArray names = new JsonArray();
+        List<String> cn = r.classNames();
+        for (int c = 0; c < mc.classes(); c++) {
+            names.add(c < cn.size() ? cn.get(c) : Integer.toString(c));
+        }
+        o.add("class_names", names);
+        o.addProperty("timesteps", r.diffusion().steps());
+        o.addProperty("schedule", r.diffusion().schedule());
+        o.addProperty("prediction", r.diffusion().prediction());
+        JsonObject state = r.stateSection();
+        if (state.has("step")) {
+            o.add("trained_steps", state.get("step"));
+        }
+        o.add("train", r.trainSection());
+        o.add("model_config", Json.GSON.toJsonTree(mc));
+        JsonObject d = new JsonObject();
+        d.addProperty("sampler", SamplerOptions.defaultSampler(mc).name());
+        d.addProperty("steps", SamplerOptions.defaultSteps(mc, r.diffusion()));
+        d.addProperty("guidance", SamplerOptions.DEFAULT_GUIDANCE);
+        o.add("defaults", d);
+        JsonObject lim = new JsonObject();
+        lim.addProperty("max_steps", Math.min(limits.maxSteps(), r.diffusion().steps()));
+        lim.addProperty("max_count", limits.maxCount());
+        lim.addProperty("max_guidance", limits.maxGuidance());
+        lim.addProperty("max_inpaint_count", limits.maxInpaintCount());
+        lim.addProperty("max_resample", limits.maxResample());
+        o.add("limits", lim);
+        return o;
+    }
+
+    /** The training log's loss as at most {@link #CURVE_POINTS} [step, mean loss] points. */
+    static JsonArray curve(Path runDir) {
+        List<double[]> pts = new ArrayList<>();
+        Path log = runDir.resolve(Run.LOG);
+        if (Files.isRegularFile(log)) {
+            try (BufferedReader in = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    try {
+                        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                        double loss = o.get("loss").getAsDouble();
+                        if (Double.isFinite(loss)) {
+                            pts.add(new double[] {o.get("step").getAsDouble(), loss});
+                        }
+                    } catch (RuntimeException skip) {
+                        // a torn last line of a run being written: skip it
+                    }
+                }
+            } catch (IOException e) {
+                // no curve rather than no page
+            }
+        }
+        JsonArray out = new JsonArray();
+        int bucket = Math.max(1, (int) Math.ceil(pts.size() / (double) CURVE_POINTS));
+        for (int i = 0; i < pts.size(); i += bucket) {
+            double s = 0;
+            int n = 0;
+            for (int j = i; j < Math.min(pts.size(), i + bucket); j++, n++) {
+                s += pts.get(j)[1];
+            }
+            JsonArray p = new JsonArray();
+            p.add(pts.get(Math.min(pts.size(), i + bucket) - 1)[0]);
+            p.add(s / n);
+            out.add(p);
+        }
+        return out;
+    }
+
+    private static JsonObject body(Context ctx) {
+        String text = ctx.body();
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            if (!e.isJsonObject()) {
+                throw new DdpmException("the request body must be a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new DdpmException("the request body is not valid JSON");
+        }
+    }
+
+    private static void json(Context ctx, int status, JsonElement body) {
+        ctx.status(status);
+        ctx.contentType("application/json");
+        ctx.result(body.toString());
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        JsonObject o = new JsonObject();
+        o.addProperty("error", firstLine(message));
+        json(ctx, status, o);
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

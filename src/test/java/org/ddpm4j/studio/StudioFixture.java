@@ -1,0 +1,106 @@
+package org.ddpm4j.studio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.ddpm4j.cli.CliTest;
+import org.ddpm4j.cli.Main;
+
+/**
+ * Shared by the studio tests: a runs directory with two tiny runs trained once per test JVM (a
+ * class-conditional U-Net "cond" and an unconditional one "plain", both 8x8), and a small HTTP client.
+ */
+final class StudioFixture {
+
+    private static Path runs;
+
+    private StudioFixture() {}
+
+    static synchronized Path runs() throws IOException {
+        if (runs == null) {
+            Path dir = Files.createTempDirectory("ddpm4j-studio");
+            Path data = CliTest.tinyData(dir);
+            Path root = Files.createDirectories(dir.resolve("runs"));
+            train(data, root.resolve("cond"), "--conditional");
+            train(data, root.resolve("plain"), "--digit", "1");
+            runs = root;
+        }
+        return runs;
+    }
+
+    private static void train(Path data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", "idx:" + data, "--steps", "3", "--batch", "4", "--base", "8",
+                "--mults", "1,2", "--blocks", "1", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8),
+                args.toArray(String[]::new));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+    }
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    record Response(int status, String body) {
+        JsonObject json() {
+            return JsonParser.parseString(body).getAsJsonObject();
+        }
+
+        String error() {
+            return json().get("error").getAsString();
+        }
+    }
+
+    static Response get(String base, String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Response(r.statusCode(), r.body());
+    }
+
+    static Response post(String base, String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Response(r.statusCode(), r.body());
+    }
+
+    /** One server-sent event. */
+    record Event(String type, JsonObject data) {}
+
+    /** Reads a job's event stream to its end (done, cancelled or error); {@code onEvent} sees each as it comes. */
+    static List<Event> events(String base, String jobId, java.util.function.Consumer<Event> onEvent) throws IOException, InterruptedException {
+        HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + jobId + "/events")).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, r.statusCode());
+        List<Event> out = new ArrayList<>();
+        String type = null;
+        try (Stream<String> lines = r.body()) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.startsWith("event: ")) {
+                    type = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    Event e = new Event(type, JsonParser.parseString(line.substring(6)).getAsJsonObject());
+                    out.add(e);
+                    onEvent.accept(e);
+                    if (type.equals("done") || type.equals("cancelled") || type.equals("error")) {
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
