@@ -206,7 +206,9 @@ class StudioBrowserTest {
     void aFullQueueIsShownAsBusy() throws Exception {
         String api = base.replaceAll("/$", "");
         String longJob = "{\"run\": \"cond\", \"sampler\": \"ddpm\", \"steps\": 1000, \"count\": 64}";
+        StudioFixture.awaitIdle(api);
         String a = StudioFixture.post(api, "/api/generate", longJob).json().get("job").getAsString();
+        StudioFixture.awaitStarted(api, a);
         String b = StudioFixture.post(api, "/api/generate", longJob).json().get("job").getAsString();
         try {
             el("generate").click();

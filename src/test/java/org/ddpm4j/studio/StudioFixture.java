@@ -103,4 +103,27 @@ final class StudioFixture {
         }
         return out;
     }
+
+    /** Waits (up to 60 s) until the server runs and queues nothing, so a test starts from an idle queue. */
+    static void awaitIdle(String base) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            JsonObject q = get(base, "/api/health").json().getAsJsonObject("queue");
+            if (q.get("running").getAsInt() == 0 && q.get("waiting").getAsInt() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the studio's queue did not drain");
+    }
+
+    /** Waits (up to 60 s) until a job has left the queue for the worker (or finished). */
+    static void awaitStarted(String base, String job) throws IOException, InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            if (!get(base, "/api/jobs/" + job).json().get("state").getAsString().equals("queued")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + job + " never started");
+    }
 }
