@@ -3,6 +3,7 @@ package org.ddpm4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -160,11 +161,21 @@ public final class UNet extends AbstractBlock {
         return new NDList(Layers.apply(outConv, ps, h, training));
     }
 
+    /**
+     * Runs one block in its own {@link NDScope}: the block's intermediate tensors are freed as soon as it
+     * returns instead of living until the end of the whole step (DJL frees nothing earlier), so a step's
+     * peak memory is the skips plus one block, not every intermediate of the network. Autograd keeps its
+     * own references to what the backward pass needs. The output is handed to the enclosing scope.
+     */
     private static NDArray run(Block blk, ParameterStore ps, NDArray h, NDArray temb, boolean training) {
-        if (blk instanceof ResBlock) {
-            return blk.forward(ps, new NDList(h, temb), training).singletonOrThrow();
+        NDArray out;
+        try (NDScope scope = new NDScope()) {
+            out = blk instanceof ResBlock ? blk.forward(ps, new NDList(h, temb), training).singletonOrThrow()
+                    : Layers.apply(blk, ps, h, training);
+            NDScope.unregister(out);
         }
-        return Layers.apply(blk, ps, h, training);
+        NDScope.register(out);
+        return out;
     }
 
     /** Nearest-neighbour 2x up-sampling: (B, C, H, W) -> (B, C, 2H, 2W). */
