@@ -147,23 +147,14 @@ public final class KillTest {
     }
 
     private static Process start(List<String> flags, Path out, boolean resume, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("-XX:MaxDirectMemorySize=512m");
-        cmd.add("-Dai.djl.offline=true");
-        cmd.add("org.ddpm4j.cli.Main");
-        cmd.add("train");
+        List<String> args = new ArrayList<>(List.of("train"));
         if (resume) {
-            cmd.addAll(List.of("--out", out.toString(), "--resume"));
+            args.addAll(List.of("--out", out.toString(), "--resume"));
         } else {
-            cmd.addAll(flags);
-            cmd.addAll(List.of("--out", out.toString(), "--force"));
+            args.addAll(flags);
+            args.addAll(List.of("--out", out.toString(), "--force"));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR");
-        return pb.start();
+        return org.ddpm4j.util.ChildJvm.builder(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static boolean tempFilePresent(Path run) {

@@ -37,7 +37,8 @@ public final class Tensors {
         if (data.length != target.size()) {
             throw new IllegalArgumentException(data.length + " values for a tensor of shape " + target.getShape());
         }
-        // a weight write is never part of a graph: like torch.no_grad(), on whatever thread (grad mode is per thread)
+        // a weight write is never part of a graph: like torch.no_grad(), on whatever thread (grad mode is per thread);
+        // target exists, so the engine and its native library are loaded
         boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
         if (grad) {
             ai.djl.pytorch.jni.JniUtils.setGradMode(false);
@@ -67,6 +68,7 @@ public final class Tensors {
      * every forward pass would record a graph, costing memory, and fail on in-place operations.
      */
     public static void inferenceOnThisThread() {
+        ai.djl.engine.Engine.getInstance(); // loads the native library if nothing has yet
         if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
             ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         }

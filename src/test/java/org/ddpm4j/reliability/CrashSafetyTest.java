@@ -118,10 +118,7 @@ class CrashSafetyTest {
     }
 
     private static int child(Path log, String... args) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", org.ddpm4j.cli.Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+        return org.ddpm4j.util.ChildJvm.builder(List.of(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
     }
 
     @Test

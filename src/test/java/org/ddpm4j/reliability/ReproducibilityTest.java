@@ -56,9 +56,8 @@ class ReproducibilityTest {
         List<byte[]> grids = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             Path out = dir.resolve("proc" + i);
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), "-Dai.djl.offline=true", Main.class.getName(), "sample", "--run", runDir.toString(),
-                    "--n", "4", "--steps", "5", "--seed", "3", "--out", out.toString())
+            Process p = org.ddpm4j.util.ChildJvm.builder(List.of("sample", "--run", runDir.toString(),
+                    "--n", "4", "--steps", "5", "--seed", "3", "--out", out.toString()))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("proc" + i + ".log").toFile()).start();
             assertEquals(0, p.waitFor(), Files.readString(dir.resolve("proc" + i + ".log"), StandardCharsets.UTF_8));
             grids.add(Files.readAllBytes(out.resolve("grid.png")));
