@@ -76,7 +76,7 @@ final class Worker implements AutoCloseable {
         float[] out = new DiffusionPipeline(net, r.config().build(diffusion), diffusion).inpaint(r.image(), r.mask(), r.count(),
                 r.steps(), r.resample(), new Rng(r.seed()), frames(job, r.steps(), mc), r.cls(), r.guidance());
         List<BufferedImage> pics = pictures(out, r.count(), mc);
-        byte[] grid = Images.pngBytes(Images.grid(pics, pics.size(), 2));
+        byte[] grid = Images.pngBytes(Images.grid(pics, (int) Math.ceil(Math.sqrt(pics.size())), 2));
         List<BufferedImage> panel = new ArrayList<>();
         panel.add(Images.toImage(r.image(), 0, mc.channels(), mc.size(), mc.size()));
         float[] maskView = new float[r.mask().length];

@@ -50,7 +50,7 @@ class StudioScreenshots {
                 waitFor(d -> text("status").startsWith("Ready"), 60);
                 el("tab-draw").click();
                 js("document.getElementById('brush').value = 3");
-                new Actions(StudioBrowserTest.driver).moveToElement(el("canvas"), 10, -90).clickAndHold().moveByOffset(-5, 50)
+                new Actions(StudioBrowserTest.driver).moveToElement(el("canvas"), 15, -100).clickAndHold().moveByOffset(-8, 60).moveByOffset(-7, 50)
                         .release().perform();
                 set("inpaint-count", "8");
                 set("inpaint-steps", "50");
