@@ -3,6 +3,8 @@
 # network-call counts, on one trained default U-Net (default: runs/quality/unet-30m from bench/quality.sh).
 # Writes runs/samplers/results.jsonl and docs/fid-vs-steps.png.
 # Usage: bench/samplers.sh [RUN] [N=200]
+#   CALLS="10 20 50 100 1000" (default) chooses the network-call counts, SAMPLERS="ddpm ddim dpm++" the
+#   samplers; APPEND=1 adds to an existing results file instead of starting a new one (to fill in cells).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/quality/unet-30m}
@@ -10,12 +12,10 @@ n=${2:-200}
 ./ddpm --version >/dev/null
 mkdir -p runs/samplers
 res=runs/samplers/results.jsonl
-: > "$res"
-for steps in 10 20 50 100; do
-  for s in ddpm ddim dpm++; do
+[ "${APPEND:-0}" = 1 ] || : > "$res"
+for steps in ${CALLS:-10 20 50 100 1000}; do
+  for s in ${SAMPLERS:-ddpm ddim dpm++}; do
     ./ddpm eval --run "$run" --n "$n" --sampler "$s" --steps "$steps" 2>/dev/null | head -1 | tee -a "$res"
   done
 done
-# the 1000-step reference: the seed's ancestral sampler
-./ddpm eval --run "$run" --n "$n" --sampler ddpm --steps 1000 2>/dev/null | head -1 | tee -a "$res"
 java -cp "target/ddpm4j.jar:target/lib/*" bench/PlotFid.java "$res" docs/fid-vs-steps.png

@@ -2,7 +2,7 @@
 # Load test of ddpm4j studio on the loopback address: starts ./ddpm serve over a runs directory, warms it
 # up with one generation, records its resident memory (baseline), then runs ROUNDS rounds of CLIENTS
 # concurrent small generation requests (org.ddpm4j.studio.LoadTest: each must complete or get 429),
-# and records the memory after each round and after the server has been idle for 20 s.
+# and records the memory after each round and after the server has been idle for 20 s and 70 s.
 # Usage: bench/studio_load.sh RUNS_DIR RUN [CLIENTS=50] [ROUNDS=3] [STEPS=10] [COUNT=4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,10 @@ for r in $(seq 1 "$rounds"); do
   java -cp "$cp" org.ddpm4j.studio.LoadTest "http://127.0.0.1:$port" "$run" "$clients" "$steps" "$count" || echo "round $r FAILED"
   echo "{\"bench\": \"studio-load-memory\", \"phase\": \"after round $r\", \"rss_mib\": $(rss)}"
 done
-sleep 20
-after=$(rss)
-echo "{\"bench\": \"studio-load-memory\", \"phase\": \"idle 20 s after the last round\", \"rss_mib\": $after, \"change_vs_baseline_pct\": $(awk -v a="$after" -v b="$base" 'BEGIN {printf "%.1f", 100 * (a - b) / b}')}"
+# idle: the JVM's periodic GC returns heap at once; Jetty ends idle threads after 60 s
+for wait in 20 70; do
+  sleep $(( wait == 20 ? 20 : 50 ))
+  after=$(rss)
+  echo "{\"bench\": \"studio-load-memory\", \"phase\": \"idle $wait s after the last round\", \"rss_mib\": $after, \"change_vs_baseline_pct\": $(awk -v a="$after" -v b="$base" 'BEGIN {printf "%.1f", 100 * (a - b) / b}')}"
+done
 curl -sf "http://127.0.0.1:$port/api/health"; echo
