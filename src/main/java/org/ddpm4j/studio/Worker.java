@@ -18,7 +18,6 @@ import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.DiffusionPipeline;
 import org.ddpm4j.pipeline.StepListener;
 import org.ddpm4j.util.Rng;
-import org.ddpm4j.util.Tensors;
 
 /**
  * The studio's work, run on the queue's single worker thread: loads networks (keeping the last two), runs
@@ -47,7 +46,6 @@ final class Worker implements AutoCloseable {
 
     /** Runs a generation and streams it into {@code job}. */
     void generate(Job job, Run run, Requests.Generate g) {
-        Tensors.inferenceOnThisThread();
         Denoiser net = model(g.run(), run);
         ModelConfig mc = net.config();
         int[] cls = null;
@@ -69,7 +67,6 @@ final class Worker implements AutoCloseable {
 
     /** Runs an inpainting and streams it into {@code job}; the result is a panel of input, mask and completions. */
     void inpaint(Job job, Run run, Requests.Inpaint r) {
-        Tensors.inferenceOnThisThread();
         Denoiser net = model(r.run(), run);
         ModelConfig mc = net.config();
         GaussianDiffusion diffusion = run.diffusion().build();
