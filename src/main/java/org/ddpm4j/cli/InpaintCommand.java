@@ -96,11 +96,7 @@ final class InpaintCommand implements Callable<Integer> {
         List<BufferedImage> pics = SampleCommand.writeImages(result, n, mc, out);
         List<BufferedImage> panel = new ArrayList<>();
         panel.add(Images.toImage(img, 0, mc.channels(), mc.size(), mc.size()));
-        float[] maskView = new float[mc.size() * mc.size()];
-        for (int i = 0; i < maskView.length; i++) {
-            maskView[i] = m[i] * 2 - 1;
-        }
-        panel.add(Images.toImage(maskView, 0, 1, mc.size(), mc.size()));
+        panel.add(Images.maskImage(m, mc.size()));
         panel.addAll(pics);
         List<String> captions = new ArrayList<>(List.of("input", "mask"));
         for (int i = 0; i < n; i++) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -119,12 +118,9 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Writes {@code 000000.png ...} and returns the pictures. */
     static List<BufferedImage> writeImages(float[] imgs, int n, ModelConfig mc, Path dir) {
-        int per = mc.channels() * mc.size() * mc.size();
-        List<BufferedImage> pics = new ArrayList<>();
+        List<BufferedImage> pics = Images.toImages(imgs, n, mc.channels(), mc.size());
         for (int i = 0; i < n; i++) {
-            BufferedImage p = Images.toImage(imgs, i * per, mc.channels(), mc.size(), mc.size());
-            Images.writePng(p, dir.resolve(String.format(Locale.ROOT, "%06d.png", i)));
-            pics.add(p);
+            Images.writePng(pics.get(i), dir.resolve(String.format(Locale.ROOT, "%06d.png", i)));
         }
         return pics;
     }

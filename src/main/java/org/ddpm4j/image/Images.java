@@ -106,6 +106,25 @@ public final class Images {
         }
     }
 
+    /** The first {@code n} images of a (n, C, H, W) batch of {@code size x size} images as pictures. */
+    public static List<BufferedImage> toImages(float[] batch, int n, int channels, int size) {
+        int per = channels * size * size;
+        List<BufferedImage> pics = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pics.add(toImage(batch, i * per, channels, size, size));
+        }
+        return pics;
+    }
+
+    /** An inpainting mask (1 = regenerate) as a picture: white where pixels are regenerated, black where kept. */
+    public static BufferedImage maskImage(float[] mask, int size) {
+        float[] view = new float[size * size];
+        for (int i = 0; i < view.length; i++) {
+            view[i] = mask[i] * 2 - 1;
+        }
+        return toImage(view, 0, 1, size, size);
+    }
+
     /** The overview grid shows at most this many images per row and this many rows, however many were made. */
     public static final int GRID_MAX = 20;
 

@@ -76,11 +76,7 @@ final class Worker implements AutoCloseable {
         byte[] grid = Images.pngBytes(Images.grid(pics, (int) Math.ceil(Math.sqrt(pics.size())), 2));
         List<BufferedImage> panel = new ArrayList<>();
         panel.add(Images.toImage(r.image(), 0, mc.channels(), mc.size(), mc.size()));
-        float[] maskView = new float[r.mask().length];
-        for (int i = 0; i < maskView.length; i++) {
-            maskView[i] = r.mask()[i] * 2 - 1;
-        }
-        panel.add(Images.toImage(maskView, 0, 1, mc.size(), mc.size()));
+        panel.add(Images.maskImage(r.mask(), mc.size()));
         panel.addAll(pics);
         job.result(Images.pngBytes(Images.grid(panel, panel.size(), 2)));
         JsonObject done = new JsonObject();
@@ -122,12 +118,7 @@ final class Worker implements AutoCloseable {
     }
 
     private static List<BufferedImage> pictures(float[] imgs, int n, ModelConfig mc) {
-        int per = mc.channels() * mc.size() * mc.size();
-        List<BufferedImage> pics = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            pics.add(Images.toImage(imgs, i * per, mc.channels(), mc.size(), mc.size()));
-        }
-        return pics;
+        return Images.toImages(imgs, n, mc.channels(), mc.size());
     }
 
     static String dataUrl(byte[] png) {
