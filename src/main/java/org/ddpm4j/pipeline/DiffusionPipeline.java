@@ -10,6 +10,7 @@ import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.sampler.StepOutput;
+import org.ddpm4j.util.NativeMemory;
 import org.ddpm4j.util.Noise;
 import org.ddpm4j.util.Rng;
 import org.ddpm4j.util.Tensors;
@@ -55,6 +56,7 @@ public final class DiffusionPipeline {
             int[] cls = classes == null ? null : Arrays.copyOfRange(classes, start, start + b);
             float[] imgs = generateBatch(b, numSteps, rng, listener, cls, guidance);
             System.arraycopy(imgs, 0, out, start * per, imgs.length);
+            NativeMemory.trim(); // the batch's tensors are freed: give their pages back (see NativeMemory)
         }
         return out;
     }

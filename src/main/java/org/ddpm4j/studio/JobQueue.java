@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.util.NativeMemory;
 
 /**
  * The bounded work queue of the studio: one worker thread (the network already uses both cores) and at
@@ -84,6 +85,7 @@ final class JobQueue implements AutoCloseable {
     }
 
     private void execute(Job job, Work work) {
+        NativeMemory.idleHeap(false);
         try {
             if (job.cancelRequested() || !job.transition(Job.State.RUNNING)) {
                 throw new Cancelled();
@@ -104,6 +106,10 @@ final class JobQueue implements AutoCloseable {
             fail(job, "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             retire(job);
+            NativeMemory.trim(); // the job's tensors are freed: give their pages back before the next job
+            if (pool.getQueue().isEmpty()) {
+                NativeMemory.idleHeap(true); // between bursts the heap shrinks back (see NativeMemory)
+            }
         }
     }
 

@@ -1,0 +1,75 @@
+package org.ddpm4j.util;
+
+import com.sun.jna.Library;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+
+/**
+ * Hands memory a process no longer uses back to the operating system: free malloc memory, and (for a
+ * server) idle Java heap.
+ *
+ * <p>{@link #trim()}: PyTorch allocates every tensor with malloc;
+ * glibc keeps freed blocks in its arenas, and a long job of same-shaped batches slowly fragments them, so
+ * resident memory creeps up although nothing leaks. glibc's {@code malloc_trim(0)} releases every free page,
+ * also from the middle of the heaps. Called between sampling batches; a no-op where it is unavailable, or
+ * when the JVM is started with {@code -Dddpm4j.mallocTrim=false} (used by the benchmark that measures it).
+ */
+public final class NativeMemory {
+
+    private NativeMemory() {}
+
+    private interface LibC extends Library {
+        int malloc_trim(long pad);
+    }
+
+    private static final LibC LIBC = load();
+
+    private static LibC load() {
+        if (!Platform.isLinux() || "false".equals(System.getProperty("ddpm4j.mallocTrim"))) {
+            return null;
+        }
+        try {
+            LibC c = Native.load(Platform.C_LIBRARY_NAME, LibC.class);
+            c.malloc_trim(0);
+            return c;
+        } catch (Throwable e) { // not glibc (musl), or JNA cannot load: nothing to trim
+            return null;
+        }
+    }
+
+    /** Releases free malloc memory to the OS; returns false where that is not possible. */
+    public static boolean trim() {
+        if (LIBC == null) {
+            return false;
+        }
+        LIBC.malloc_trim(0);
+        return true;
+    }
+
+    /**
+     * A server's load comes in bursts. After one, G1 keeps up to 70% of its heap free (MaxHeapFreeRatio),
+     * so the resident heap stays at its peak although little of it is used; measured, that was all of the
+     * studio's memory growth after a load test. So a server calls this with {@code true} when it falls idle,
+     * and the heap shrinks to 30% free at the next GC (G1 runs one every 5 s when idle: set here if the
+     * JVM has not set it), and with {@code false} when work starts, so a burst runs with G1's usual headroom
+     * and no extra collections. These flags are manageable, so they hold under {@code java -jar} too.
+     */
+    public static synchronized void idleHeap(boolean idle) {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            if (idle) {
+                vm.setVMOption("MinHeapFreeRatio", "10"); // first: Min must stay <= Max
+                vm.setVMOption("MaxHeapFreeRatio", "30");
+                if ("0".equals(vm.getVMOption("G1PeriodicGCInterval").getValue())) {
+                    vm.setVMOption("G1PeriodicGCInterval", "5000");
+                }
+            } else {
+                vm.setVMOption("MaxHeapFreeRatio", "70"); // first: Max must stay >= Min
+                vm.setVMOption("MinHeapFreeRatio", "40");
+            }
+        } catch (RuntimeException e) { // another JVM or collector without these flags: keep its defaults
+        }
+    }
+}
