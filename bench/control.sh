@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # The control tables of the README (issue 5): a class-conditional U-Net trained on all ten MNIST digits,
-# scored by `./ddpm eval` at guidance 0, 1, 2 and 4 (per-class and mean accuracy, domain FID), the
-# trade-off plot, a grid with one row per class, and one digit inpainted from four masks.
-# Run on an idle machine: --minutes budgets are wall-clock.
-# Usage: bench/control.sh [MINUTES=30] [N=100 per class]
+# scored by `./ddpm eval` at guidance 0, 1, 2 and 4, plain and with guidance rescale $PHI (per-class and
+# mean accuracy, domain FID), the trade-off plot, a grid with one row per class (default guidance), and one
+# digit inpainted from four masks.
+# BUDGET is a step count (4000, the same model on any machine) or minutes (30m: wall-clock, so run it on an
+# idle machine). Usage: bench/control.sh [BUDGET=4000] [N=100 per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=${1:-30}
+budget=${1:-4000}
 n=${2:-100}
+phi=${PHI:-0.7}
 ./ddpm --version >/dev/null
 cp="target/ddpm4j.jar:target/lib/*"
 out=runs/control
-run="$out/cond-${minutes}m"
 mkdir -p "$out" docs
-[ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional --minutes "$minutes" --out "$run" --force
+case "$budget" in
+  *m) run="$out/cond-${budget}"; flags=(--minutes "${budget%m}") ;;
+  *) run="$out/cond-${budget}steps"; flags=(--steps "$budget") ;;
+esac
+[ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" --out "$run" --force
 res="$out/guidance-n$n.jsonl"
 : > "$res"
 for w in 0 1 2 4; do
-  ./ddpm eval --run "$run" --n "$n" --guidance "$w" 2>/dev/null | head -1 | tee -a "$res"
+  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 2>/dev/null | head -1 | tee -a "$res"
+done
+for w in 1 2 4; do
+  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale "$phi" 2>/dev/null | head -1 | tee -a "$res"
 done
 java -cp "$cp" bench/PlotGuidance.java "$res" docs/guidance-tradeoff.png
 ./ddpm sample --run "$run" --class all --n 8 --out "$run-classes" 2>/dev/null

@@ -3,38 +3,35 @@ package org.ddpm4j.cli;
 import java.util.Locale;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.pipeline.Guidance;
 
 /**
  * What {@code --class} and {@code --guidance} ask of a run, checked against it: the class of every image
  * (null for an unconditional request) and the guidance scale.
  *
  * @param classes the class of each image, or null
- * @param guidance the classifier-free guidance scale
+ * @param guidance the classifier-free guidance (scale 0 for none)
  * @param all true for {@code --class all} (n images of every class, in class order)
  */
-record Conditioning(int[] classes, double guidance, boolean all) {
+record Conditioning(int[] classes, Guidance guidance, boolean all) {
 
-    static Conditioning resolve(ModelConfig model, String classOption, Double guidance, int n) {
-        return resolve(model, java.util.List.of(), classOption, guidance, n);
-    }
-
-    /** As above; {@code names} (index = class, may be empty) lets --class take a class name. */
-    static Conditioning resolve(ModelConfig model, java.util.List<String> names, String classOption, Double guidance, int n) {
+    /** Checks the flags against the run; {@code names} (index = class, may be empty) lets --class take a class name. */
+    static Conditioning resolve(ModelConfig model, java.util.List<String> names, String classOption, GuidanceOptions options, int n) {
+        Double guidance = options.scale;
         if (!model.conditional()) {
             if (classOption != null) {
                 throw new DdpmException("--class needs a class-conditional run (train with --conditional)");
             }
-            if (guidance != null) {
-                throw new DdpmException("--guidance needs a class-conditional run (train with --conditional)");
+            if (guidance != null || options.rescale != null) {
+                throw new DdpmException((guidance != null ? "--guidance" : "--guidance-rescale")
+                        + " needs a class-conditional run (train with --conditional)");
             }
-            return new Conditioning(null, 0, false);
+            return new Conditioning(null, Guidance.of(0), false);
         }
-        double w = guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE;
-        if (!(w >= 0 && w <= 50)) {
-            throw new DdpmException("--guidance must be in [0, 50], got " + guidance);
-        }
+        Guidance w = new Guidance(guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE,
+                options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE); // checks both ranges
         if (classOption == null) {
-            return new Conditioning(null, 0, false); // unconditional samples from a conditional run
+            return new Conditioning(null, Guidance.of(0), false); // unconditional samples from a conditional run
         }
         int k = model.classes();
         if (classOption.trim().toLowerCase(Locale.ROOT).equals("all")) {

@@ -54,8 +54,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--class", description = "Conditional runs: a class, or 'all' (default) for --n images of every class.")
     String classOption;
 
-    @Option(names = "--guidance", description = "Conditional runs: classifier-free guidance scale (default: " + SampleCommand.DEFAULT_GUIDANCE + ").")
-    Double guidance;
+    @picocli.CommandLine.Mixin
+    GuidanceOptions guidance = new GuidanceOptions();
 
     @Override
     public Integer call() {
@@ -75,6 +75,7 @@ final class EvalCommand implements Callable<Integer> {
         if (r.model().conditional()) {
             return evalConditional(r, all, sc, steps);
         }
+        Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n); // --class and --guidance need a conditional run
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
                 Denoiser net = r.loadModel(manager, true)) {
@@ -134,7 +135,8 @@ final class EvalCommand implements Callable<Integer> {
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
             JsonObject j = header(r.model().type(), sc, steps, total, fid);
-            j.addProperty("guidance", cond.guidance());
+            j.addProperty("guidance", cond.guidance().scale());
+            j.addProperty("guidance_rescale", cond.guidance().rescale());
             com.google.gson.JsonArray per = new com.google.gson.JsonArray();
             double accSum = 0;
             int used = 0;
@@ -154,10 +156,10 @@ final class EvalCommand implements Callable<Integer> {
             j.addProperty("images_per_s", round(total / secs, 2));
             j.addProperty("seed", seed);
             main.out.println(Json.GSON.toJson(j));
-            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f%n"
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f, rescale %.2f%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
                             + "  sampling        %.2f images/s%n",
-                    run, sc.name(), steps, cond.guidance(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
+                    run, sc.name(), steps, cond.guidance().scale(), cond.guidance().rescale(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
         }
         return 0;
     }

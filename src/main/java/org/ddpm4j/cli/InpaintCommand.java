@@ -50,8 +50,8 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--class", description = "For a conditional run: the class to draw.")
     String classOption;
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale for conditional runs (default: " + SampleCommand.DEFAULT_GUIDANCE + ").")
-    Double guidance;
+    @picocli.CommandLine.Mixin
+    GuidanceOptions guidance = new GuidanceOptions();
 
     @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm or ddim (multistep solvers cannot resample). Default: ${DEFAULT-VALUE}.")
     String sampler;

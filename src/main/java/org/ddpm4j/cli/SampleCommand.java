@@ -14,6 +14,7 @@ import org.ddpm4j.image.Trajectory;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.pipeline.Guidance;
 import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.util.AtomicFiles;
@@ -51,9 +52,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--class", description = "For a conditional run: the class to draw (index), or 'all' for --n images of every class.")
     String classOption;
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale w for conditional runs: out = cond + w (cond - uncond); "
-            + "0 = no guidance. Default: " + DEFAULT_GUIDANCE + ".")
-    Double guidance;
+    @picocli.CommandLine.Mixin
+    GuidanceOptions guidance = new GuidanceOptions();
 
     static final double DEFAULT_GUIDANCE = SamplerOptions.DEFAULT_GUIDANCE;
 
@@ -96,12 +96,12 @@ final class SampleCommand implements Callable<Integer> {
 
     /** As above, recording the first batch's trajectory into {@code traj} if it is not null. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj) {
-        return generate(net, s, n, steps, batch, rng, err, traj, null, 0);
+        return generate(net, s, n, steps, batch, rng, err, traj, null, Guidance.of(0));
     }
 
-    /** As above, for the given class of each image (or null) with guidance scale {@code w}. */
+    /** As above, for the given class of each image (or null) with guidance {@code w}. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj,
-            int[] classes, double w) {
+            int[] classes, Guidance w) {
         s.timesteps(steps); // validates the step count before any work
         long batches = (n + batch - 1) / batch;
         long total = batches * steps;

@@ -47,6 +47,11 @@ public final class DiffusionPipeline {
      * guided with classifier-free guidance of scale {@code guidance} (see {@link #predict}).
      */
     public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener, int[] classes, double guidance) {
+        return generate(n, numSteps, batchSize, rng, listener, classes, Guidance.of(guidance));
+    }
+
+    /** As above, with every guidance setting. */
+    public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener, int[] classes, Guidance guidance) {
         int c = model.config().channels();
         int s = model.config().size();
         int per = c * s * s;
@@ -62,7 +67,7 @@ public final class DiffusionPipeline {
     }
 
     /** One batch of {@code b} images: the whole reverse trajectory, each step in its own scope. */
-    private float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, double guidance) {
+    private float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, Guidance guidance) {
         Shape shape = new Shape(b, model.config().channels(), model.config().size(), model.config().size());
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
@@ -86,25 +91,44 @@ public final class DiffusionPipeline {
         }
     }
 
-    /**
-     * The network's output at (x_t, t), with classifier-free guidance (Ho and Salimans, arXiv 2207.12598):
-     * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
-     * from the unconditional one. Both branches run as one batched call of 2B images.
-     */
+    /** As {@link #predict(NDArray, int, NDArray, Guidance)} with scale {@code w} and the default rescale. */
     NDArray predict(NDArray x, int t, NDArray cls, double w) {
+        return predict(x, t, cls, Guidance.of(w));
+    }
+
+    /**
+     * The network's output at (x_t, t), with classifier-free guidance (see {@link Guidance}):
+     * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
+     * from the unconditional one, then optionally rescaled towards std(cond). Both branches run as one
+     * batched call of 2B images.
+     */
+    NDArray predict(NDArray x, int t, NDArray cls, Guidance g) {
         int b = (int) x.getShape().get(0);
         NDManager m = x.getManager();
         if (cls == null) {
             return model.forward(x, m.full(new Shape(b), (float) t), false);
         }
-        if (w == 0) {
+        if (g.scale() == 0) {
             return model.forward(x, m.full(new Shape(b), (float) t), cls, false);
         }
         NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
                 cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
         NDArray cond = both.get("0:" + b);
         NDArray uncond = both.get(b + ":");
-        return cond.add(cond.sub(uncond).mul((float) w));
+        NDArray guided = cond.add(cond.sub(uncond).mul((float) g.scale()));
+        if (g.rescale() == 0) {
+            return guided;
+        }
+        NDArray rescaled = guided.mul(std(cond).div(std(guided)));
+        return rescaled.mul((float) g.rescale()).add(guided.mul((float) (1 - g.rescale())));
+    }
+
+    /** Standard deviation of each image over all its values: (B, 1, 1, 1). */
+    private static NDArray std(NDArray x) {
+        long b = x.getShape().get(0);
+        NDArray flat = x.reshape(b, -1); // DJL's PyTorch mean takes one axis at a time
+        NDArray centred = flat.sub(flat.mean(new int[] {1}, true));
+        return centred.square().mean(new int[] {1}, true).sqrt().reshape(b, 1, 1, 1);
     }
 
     /**
@@ -120,6 +144,12 @@ public final class DiffusionPipeline {
      */
     public float[] inpaint(float[] image, float[] mask, int n, int numSteps, int resample, Rng rng, StepListener listener,
             int cls, double guidance) {
+        return inpaint(image, mask, n, numSteps, resample, rng, listener, cls, Guidance.of(guidance));
+    }
+
+    /** As above, with every guidance setting. */
+    public float[] inpaint(float[] image, float[] mask, int n, int numSteps, int resample, Rng rng, StepListener listener,
+            int cls, Guidance guidance) {
         if (diffusion == null) {
             throw new IllegalStateException("inpainting needs the diffusion process");
         }

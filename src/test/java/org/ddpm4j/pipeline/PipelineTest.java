@@ -25,20 +25,24 @@ class PipelineTest {
         return Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0));
     }
 
+    /** A pipeline over {@code net} whose class embedding matters: random values instead of the small init. */
+    private DiffusionPipeline guidable(Denoiser net) {
+        Tensors.copyInto(net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
+                .array(), new Rng(5).gaussians(4 * 32));
+        return new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+    }
+
     @Test
     void guidanceIsCondPlusWTimesCondMinusUncondInOneBatchedCall() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
-            // make the class embedding matter: random values instead of the small init
-            Tensors.copyInto(net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
-                    .array(), new Rng(5).gaussians(4 * 32));
-            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+            DiffusionPipeline p = guidable(net);
             NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
             NDArray cls = m.create(new float[] {0, 2});
             long before = net.forwardCalls();
             float[] guided = p.predict(x, 500, cls, 2.0).toFloatArray();
             assertEquals(1, net.forwardCalls() - before, "both branches in one call");
             float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
-            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray();
+            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray(); // class -1: none
             boolean differs = false;
             for (int i = 0; i < guided.length; i++) {
                 assertEquals(cond[i] + 2.0 * (cond[i] - uncond[i]), guided[i], 1e-4);
@@ -48,6 +52,54 @@ class PipelineTest {
             float[] w0 = p.predict(x, 500, cls, 0.0).toFloatArray();
             assertArrayEquals(cond, w0, 1e-5f, "w = 0 is the plain conditional model");
         }
+    }
+
+    @Test
+    void guidanceRescaleMatchesTheFormulaComputedInDouble() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            DiffusionPipeline p = guidable(net);
+            NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
+            NDArray cls = m.create(new float[] {0, 2});
+            float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
+            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray();
+            double w = 3.0;
+            for (double phi : new double[] {0.0, 0.7, 1.0}) {
+                float[] got = p.predict(x, 500, cls, new Guidance(w, phi)).toFloatArray();
+                for (int img = 0; img < 2; img++) {
+                    double[] g = new double[64];
+                    double[] c = new double[64];
+                    for (int i = 0; i < 64; i++) {
+                        c[i] = cond[img * 64 + i];
+                        g[i] = c[i] + w * (c[i] - uncond[img * 64 + i]);
+                    }
+                    double ratio = std(c) / std(g);
+                    for (int i = 0; i < 64; i++) {
+                        double want = phi * g[i] * ratio + (1 - phi) * g[i];
+                        assertEquals(want, got[img * 64 + i], 1e-4 * Math.max(1, Math.abs(want)), "phi " + phi + " image " + img + " value " + i);
+                    }
+                    if (phi == 1.0) {
+                        double[] out = new double[64];
+                        for (int i = 0; i < 64; i++) {
+                            out[i] = got[img * 64 + i];
+                        }
+                        assertEquals(std(c), std(out), 1e-4, "phi 1: the guided output has the conditional output's spread");
+                        assertTrue(std(g) > 1.2 * std(c), "guidance inflated the spread in the first place");
+                    }
+                }
+            }
+        }
+    }
+
+    private static double std(double[] v) {
+        double mean = 0;
+        for (double d : v) {
+            mean += d / v.length;
+        }
+        double var = 0;
+        for (double d : v) {
+            var += (d - mean) * (d - mean) / v.length;
+        }
+        return Math.sqrt(var);
     }
 
     @Test
