@@ -6,7 +6,6 @@ import java.util.concurrent.CountDownLatch;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.studio.Limits;
 import org.ddpm4j.studio.StudioServer;
-import org.ddpm4j.util.NativeMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -40,7 +39,6 @@ final class ServeCommand implements Callable<Integer> {
         if (queue < 1 || queue > 1000) {
             throw new DdpmException("--queue must be in 1..1000, got " + queue);
         }
-        NativeMemory.idleHeap(true);
         StudioServer server = new StudioServer(Path.of(runs), runs, Limits.defaults().withQueueCapacity(queue));
         String url;
         try {

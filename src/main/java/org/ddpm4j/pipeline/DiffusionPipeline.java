@@ -91,11 +91,6 @@ public final class DiffusionPipeline {
         }
     }
 
-    /** As {@link #predict(NDArray, int, NDArray, Guidance)} with scale {@code w} and the default rescale. */
-    NDArray predict(NDArray x, int t, NDArray cls, double w) {
-        return predict(x, t, cls, Guidance.of(w));
-    }
-
     /**
      * The network's output at (x_t, t), with classifier-free guidance (see {@link Guidance}):
      * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further

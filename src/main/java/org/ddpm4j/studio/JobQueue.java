@@ -61,6 +61,7 @@ final class JobQueue implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
+        NativeMemory.idleHeap(true); // a new queue has no work yet
     }
 
     /** Queues {@code work}; throws {@link Busy} if {@code capacity} requests already wait. */

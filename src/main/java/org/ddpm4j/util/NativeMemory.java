@@ -1,10 +1,10 @@
 package org.ddpm4j.util;
 
 import com.sun.jna.Library;
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 
 /**
  * Hands memory a process no longer uses back to the operating system: free malloc memory, and (for a
@@ -53,23 +53,33 @@ public final class NativeMemory {
      * so the resident heap stays at its peak although little of it is used; measured, that was all of the
      * studio's memory growth after a load test. So a server calls this with {@code true} when it falls idle,
      * and the heap shrinks to 30% free at the next GC (G1 runs one every 5 s when idle: set here if the
-     * JVM has not set it), and with {@code false} when work starts, so a burst runs with G1's usual headroom
-     * and no extra collections. These flags are manageable, so they hold under {@code java -jar} too.
+     * JVM has not set it), and with {@code false} when work starts, so a burst runs with the ratios the JVM
+     * started with (G1's defaults 40 / 70 unless set) and no extra collections. These flags are manageable,
+     * so they hold under {@code java -jar} too.
      */
     public static synchronized void idleHeap(boolean idle) {
         try {
             HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            if (busyRatios == null) { // what the JVM started with, to go back to
+                busyRatios = new String[] {vm.getVMOption("MinHeapFreeRatio").getValue(), vm.getVMOption("MaxHeapFreeRatio").getValue()};
+            }
             if (idle) {
-                vm.setVMOption("MinHeapFreeRatio", "10"); // first: Min must stay <= Max
-                vm.setVMOption("MaxHeapFreeRatio", "30");
+                vm.setVMOption("MinHeapFreeRatio", min(busyRatios[0], 10)); // first: Min must stay <= Max
+                vm.setVMOption("MaxHeapFreeRatio", min(busyRatios[1], 30));
                 if ("0".equals(vm.getVMOption("G1PeriodicGCInterval").getValue())) {
                     vm.setVMOption("G1PeriodicGCInterval", "5000");
                 }
             } else {
-                vm.setVMOption("MaxHeapFreeRatio", "70"); // first: Max must stay >= Min
-                vm.setVMOption("MinHeapFreeRatio", "40");
+                vm.setVMOption("MaxHeapFreeRatio", busyRatios[1]); // first: Max must stay >= Min
+                vm.setVMOption("MinHeapFreeRatio", busyRatios[0]);
             }
         } catch (RuntimeException e) { // another JVM or collector without these flags: keep its defaults
         }
+    }
+
+    private static String[] busyRatios;
+
+    private static String min(String ratio, int cap) {
+        return Integer.toString(Math.min(Integer.parseInt(ratio), cap));
     }
 }

@@ -39,7 +39,7 @@ class PipelineTest {
             NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
             NDArray cls = m.create(new float[] {0, 2});
             long before = net.forwardCalls();
-            float[] guided = p.predict(x, 500, cls, 2.0).toFloatArray();
+            float[] guided = p.predict(x, 500, cls, Guidance.of(2.0)).toFloatArray();
             assertEquals(1, net.forwardCalls() - before, "both branches in one call");
             float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
             float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray(); // class -1: none
@@ -49,7 +49,7 @@ class PipelineTest {
                 differs |= Math.abs(cond[i] - uncond[i]) > 1e-4;
             }
             assertTrue(differs, "the class changes the output");
-            float[] w0 = p.predict(x, 500, cls, 0.0).toFloatArray();
+            float[] w0 = p.predict(x, 500, cls, Guidance.of(0.0)).toFloatArray();
             assertArrayEquals(cond, w0, 1e-5f, "w = 0 is the plain conditional model");
         }
     }
