@@ -78,13 +78,13 @@ final class EvalCommand implements Callable<Integer> {
         Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n); // --class and --guidance need a conditional run
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
-                Denoiser net = r.loadModel(manager, true)) {
+                Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
             long t0 = System.nanoTime();
             float[] imgs = this.real ? randomReal(real, n, seed)
                     : SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
-            JsonObject j = header(this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, n, s.fid());
+            JsonObject j = header(r, this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, n, s.fid());
             if (!Double.isNaN(s.accuracy())) {
                 j.addProperty("accuracy", round(s.accuracy(), 4));
             }
@@ -119,7 +119,7 @@ final class EvalCommand implements Callable<Integer> {
         int total = classes.length;
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
-                Denoiser net = r.loadModel(manager, true)) {
+                Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
             long t0 = System.nanoTime();
             float[] imgs = SampleCommand.generate(net, sc.build(r.diffusion().build()), total, steps, batch, new Rng(seed), main.err,
                     null, classes, cond.guidance());
@@ -134,7 +134,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
-            JsonObject j = header(r.model().type(), sc, steps, total, fid);
+            JsonObject j = header(r, r.model().type(), sc, steps, total, fid);
             j.addProperty("guidance", cond.guidance().scale());
             j.addProperty("guidance_rescale", cond.guidance().rescale());
             com.google.gson.JsonArray per = new com.google.gson.JsonArray();
@@ -165,7 +165,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The fields every eval line starts with. */
-    private JsonObject header(String model, SamplerConfig sc, int steps, int count, double fid) {
+    private JsonObject header(Run r, String model, SamplerConfig sc, int steps, int count, double fid) {
         JsonObject j = new JsonObject();
         j.addProperty("run", run.toString());
         j.addProperty("model", model);
@@ -173,6 +173,9 @@ final class EvalCommand implements Callable<Integer> {
         j.addProperty("steps", steps);
         if (sc != null && sc.name().equals("ddim")) {
             j.addProperty("eta", sc.eta());
+        }
+        if (sc != null) {
+            j.addProperty("weights", samplerOptions.ema && r.hasTensors(Run.EMA) ? "ema" : "raw");
         }
         j.addProperty("n", count);
         j.addProperty("fid", round(fid, 3));

@@ -72,7 +72,7 @@ final class SampleCommand implements Callable<Integer> {
         SamplerConfig sc = samplerOptions.config(r.model());
         int k = samplerOptions.steps(r.model(), r.diffusion());
         AtomicFiles.ensureDirectory(out);
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
             Sampler s = sc.build(r.diffusion().build());
             Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
             int total = cond.classes() == null ? n : cond.classes().length;

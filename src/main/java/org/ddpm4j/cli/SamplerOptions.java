@@ -33,6 +33,10 @@ public final class SamplerOptions {
     @Option(names = "--clip-x0", negatable = true, description = "Clip the predicted x0 to [-1, 1] (default: off for seed runs, on for U-Net runs).")
     Boolean clipX0;
 
+    @Option(names = "--ema", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Sample with the run's EMA weights (default: on; --no-ema uses the raw trained weights).")
+    boolean ema = true;
+
     /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
     public static SamplerConfig defaultSampler(ModelConfig mc) {
         return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()

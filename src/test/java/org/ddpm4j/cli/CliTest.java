@@ -120,6 +120,10 @@ public class CliTest {
         assertEquals(0, run("sample", "--run", runDir.toString(), "--n", "3", "--steps", "10", "--seed", "6", "--out", s3.toString()).code());
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(s1.resolve("grid.png")), Files.readAllBytes(s3.resolve("grid.png"))));
         assertOneLineError(run("sample", "--run", runDir.toString(), "--steps", "5000", "--out", s3.toString()), 1, "--steps must be in 1..1000");
+        // --no-ema samples the raw trained weights; by default the run's EMA weights, which differ from them
+        Path raw = dir.resolve("s-raw");
+        assertEquals(0, run("sample", "--run", runDir.toString(), "--n", "3", "--steps", "10", "--seed", "5", "--no-ema", "--out", raw.toString()).code());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(s1.resolve("grid.png")), Files.readAllBytes(raw.resolve("grid.png"))));
 
         // every sampler, and the denoising GIF
         for (String sampler : new String[] {"ddpm", "ddim", "dpm++"}) {
@@ -147,6 +151,11 @@ public class CliTest {
             assertTrue(o.get("accuracy").getAsDouble() >= 0 && o.get("accuracy").getAsDouble() <= 1, json);
             assertTrue(o.get("images_per_s").getAsDouble() > 0, json);
             assertTrue(Files.list(dir.resolve("cache")).anyMatch(p -> p.getFileName().toString().startsWith("classifier-")), "classifier cached");
+            assertEquals("ema", o.get("weights").getAsString(), json);
+            Result er = run("eval", "--run", runDir.toString(), "--n", "12", "--steps", "3", "--no-ema");
+            assertEquals(0, er.code(), er.err());
+            JsonObject r = com.google.gson.JsonParser.parseString(er.out().lines().findFirst().orElseThrow()).getAsJsonObject();
+            assertEquals("raw", r.get("weights").getAsString());
         } finally {
             System.clearProperty("ddpm4j.cache");
         }
