@@ -88,7 +88,7 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
 
     /** Builds the stored network and loads its weights: the EMA weights if present and asked for. */
     public Denoiser loadModel(NDManager manager, boolean preferEma) {
-        String prefix = preferEma && hasTensors(EMA) ? EMA : WEIGHTS;
+        String prefix = usesEma(preferEma) ? EMA : WEIGHTS;
         Denoiser d = Denoiser.create(model, manager, new Rng(0));
         try {
             restore(d, prefix);
@@ -97,6 +97,11 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
             throw e;
         }
         return d;
+    }
+
+    /** True if {@link #loadModel} loads the EMA weights when asked {@code preferEma}: asked for, and stored. */
+    public boolean usesEma(boolean preferEma) {
+        return preferEma && hasTensors(EMA);
     }
 
     /** True if any tensor name starts with {@code prefix}. */

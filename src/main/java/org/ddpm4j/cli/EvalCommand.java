@@ -175,7 +175,7 @@ final class EvalCommand implements Callable<Integer> {
             j.addProperty("eta", sc.eta());
         }
         if (sc != null) {
-            j.addProperty("weights", samplerOptions.ema && r.hasTensors(Run.EMA) ? "ema" : "raw");
+            j.addProperty("weights", r.usesEma(samplerOptions.ema) ? "ema" : "raw");
         }
         j.addProperty("n", count);
         j.addProperty("fid", round(fid, 3));

@@ -48,7 +48,8 @@ public record UNetConfig(int baseChannels, int[] channelMults, int blocksPerLeve
 
     /**
      * The default for 28x28 digits: base 32, levels 28/14/7 with x1/x2/x2 channels, attention at 7x7. Base 16 wins
-     * a 5-minute search (bench/search.sh: twice the steps) but loses at 30 minutes, the budget the defaults are for.
+     * a 5-minute search (bench/search.sh: twice the steps) but not at 30 minutes, the budget the defaults are for
+     * (level or behind there, one run each).
      */
     public static UNetConfig defaults() {
         return new UNetConfig(32, new int[] {1, 2, 2}, 2, new int[] {2}, 4, 8, 0f);

@@ -32,17 +32,30 @@ class PipelineTest {
         return new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
     }
 
+    /** Two 8x8 inputs at t = 500 with classes 0 and 2, and the network's two branches, each computed on its own. */
+    private record Branches(NDArray x, NDArray cls, float[] cond, float[] uncond) {
+    }
+
+    private static Branches branches(NDManager m, Denoiser net) {
+        NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
+        NDArray cls = m.create(new float[] {0, 2});
+        float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
+        float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray(); // class -1: none
+        return new Branches(x, cls, cond, uncond);
+    }
+
     @Test
     void guidanceIsCondPlusWTimesCondMinusUncondInOneBatchedCall() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
             DiffusionPipeline p = guidable(net);
-            NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
-            NDArray cls = m.create(new float[] {0, 2});
+            Branches b = branches(m, net);
+            NDArray x = b.x();
+            NDArray cls = b.cls();
+            float[] cond = b.cond();
+            float[] uncond = b.uncond();
             long before = net.forwardCalls();
             float[] guided = p.predict(x, 500, cls, Guidance.of(2.0)).toFloatArray();
             assertEquals(1, net.forwardCalls() - before, "both branches in one call");
-            float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
-            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray(); // class -1: none
             boolean differs = false;
             for (int i = 0; i < guided.length; i++) {
                 assertEquals(cond[i] + 2.0 * (cond[i] - uncond[i]), guided[i], 1e-4);
@@ -58,13 +71,12 @@ class PipelineTest {
     void guidanceRescaleMatchesTheFormulaComputedInDouble() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
             DiffusionPipeline p = guidable(net);
-            NDArray x = m.create(new Rng(1).gaussians(2 * 64), new Shape(2, 1, 8, 8));
-            NDArray cls = m.create(new float[] {0, 2});
-            float[] cond = net.forward(x, m.full(new Shape(2), 500f), cls, false).toFloatArray();
-            float[] uncond = net.forward(x, m.full(new Shape(2), 500f), m.full(new Shape(2), -1f), false).toFloatArray();
+            Branches b = branches(m, net);
+            float[] cond = b.cond();
+            float[] uncond = b.uncond();
             double w = 3.0;
             for (double phi : new double[] {0.0, 0.7, 1.0}) {
-                float[] got = p.predict(x, 500, cls, new Guidance(w, phi)).toFloatArray();
+                float[] got = p.predict(b.x(), 500, b.cls(), new Guidance(w, phi)).toFloatArray();
                 for (int img = 0; img < 2; img++) {
                     double[] g = new double[64];
                     double[] c = new double[64];
