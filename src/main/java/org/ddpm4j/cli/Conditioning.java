@@ -22,14 +22,16 @@ record Conditioning(int[] classes, Guidance guidance, boolean all) {
             if (classOption != null) {
                 throw new DdpmException("--class needs a class-conditional run (train with --conditional)");
             }
-            if (guidance != null || options.rescale != null) {
-                throw new DdpmException((guidance != null ? "--guidance" : "--guidance-rescale")
+            if (guidance != null || options.rescale != null || options.interval != null) {
+                throw new DdpmException((guidance != null ? "--guidance" : options.rescale != null ? "--guidance-rescale" : "--guidance-interval")
                         + " needs a class-conditional run (train with --conditional)");
             }
             return new Conditioning(null, Guidance.of(0), false);
         }
+        double[] interval = options.interval != null ? Guidance.parseInterval(options.interval)
+                : new double[] {Guidance.DEFAULT_FROM, Guidance.DEFAULT_TO};
         Guidance w = new Guidance(guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE,
-                options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE); // checks both ranges
+                options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE, interval[0], interval[1]); // checks every range
         if (classOption == null) {
             return new Conditioning(null, Guidance.of(0), false); // unconditional samples from a conditional run
         }

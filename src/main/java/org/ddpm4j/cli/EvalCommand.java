@@ -137,6 +137,10 @@ final class EvalCommand implements Callable<Integer> {
             JsonObject j = header(r, r.model().type(), sc, steps, total, fid);
             j.addProperty("guidance", cond.guidance().scale());
             j.addProperty("guidance_rescale", cond.guidance().rescale());
+            com.google.gson.JsonArray interval = new com.google.gson.JsonArray();
+            interval.add(cond.guidance().from());
+            interval.add(cond.guidance().to());
+            j.add("guidance_interval", interval);
             com.google.gson.JsonArray per = new com.google.gson.JsonArray();
             double accSum = 0;
             int used = 0;
@@ -156,10 +160,11 @@ final class EvalCommand implements Callable<Integer> {
             j.addProperty("images_per_s", round(total / secs, 2));
             j.addProperty("seed", seed);
             main.out.println(Json.GSON.toJson(j));
-            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f, rescale %.2f%n"
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
                             + "  sampling        %.2f images/s%n",
-                    run, sc.name(), steps, cond.guidance().scale(), cond.guidance().rescale(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
+                    run, sc.name(), steps, cond.guidance().scale(), cond.guidance().rescale(),
+                    cond.guidance().from(), cond.guidance().to(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
         }
         return 0;
     }

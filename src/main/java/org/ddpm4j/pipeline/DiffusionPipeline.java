@@ -95,7 +95,7 @@ public final class DiffusionPipeline {
      * The network's output at (x_t, t), with classifier-free guidance (see {@link Guidance}):
      * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
      * from the unconditional one, then optionally rescaled towards std(cond). Both branches run as one
-     * batched call of 2B images.
+     * batched call of 2B images; steps outside the guidance interval run the conditional branch alone.
      */
     NDArray predict(NDArray x, int t, NDArray cls, Guidance g) {
         int b = (int) x.getShape().get(0);
@@ -103,7 +103,7 @@ public final class DiffusionPipeline {
         if (cls == null) {
             return model.forward(x, m.full(new Shape(b), (float) t), false);
         }
-        if (g.scale() == 0) {
+        if (!g.guides(t, sampler.diffusionSteps())) {
             return model.forward(x, m.full(new Shape(b), (float) t), cls, false);
         }
         NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),

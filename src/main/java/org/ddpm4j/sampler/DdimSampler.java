@@ -34,6 +34,11 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override
+    public int diffusionSteps() {
+        return diffusion.schedule().steps();
+    }
+
+    @Override
     public int[] timesteps(int numSteps) {
         return spacing.timesteps(diffusion.schedule().steps(), numSteps);
     }

@@ -15,6 +15,9 @@ public interface Sampler {
     /** A short name, such as {@code ddpm} or {@code ddim}. */
     String name();
 
+    /** T, the number of diffusion steps of the schedule this sampler walks (timesteps are 0..T-1). */
+    int diffusionSteps();
+
     /** The timesteps to visit, strictly decreasing, one network call each. */
     int[] timesteps(int numSteps);
 

@@ -206,9 +206,11 @@ public class CliTest {
         assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance", "-1", "--out", all.toString()), 1, "--guidance must be");
         assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance-rescale", "1.5", "--out", all.toString()), 1,
                 "--guidance-rescale must be in [0, 1], got 1.5");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance-interval", "0.9:0.1", "--out", all.toString()), 1,
+                "--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got 0.9:0.1");
         Path rescaled = dir.resolve("rescaled");
         Result rs = run("sample", "--run", runDir.toString(), "--class", "1", "--n", "2", "--steps", "4", "--guidance", "2",
-                "--guidance-rescale", "0.7", "--out", rescaled.toString());
+                "--guidance-rescale", "0.7", "--guidance-interval", "0.2:0.9", "--out", rescaled.toString());
         assertEquals(0, rs.code(), rs.err());
         assertTrue(Files.exists(rescaled.resolve("000001.png")));
         assertOneLineError(run("train", "--data", "idx:" + data, "--conditional", "--digit", "1", "--out", dir.resolve("x").toString()), 1, "drop --digit");
@@ -256,6 +258,8 @@ public class CliTest {
         assertOneLineError(run("sample", "--run", plain.toString(), "--class", "1", "--out", all.toString()), 1, "--class needs a class-conditional run");
         assertOneLineError(run("sample", "--run", plain.toString(), "--guidance-rescale", "0.5", "--out", all.toString()), 1,
                 "--guidance-rescale needs a class-conditional run");
+        assertOneLineError(run("sample", "--run", plain.toString(), "--guidance-interval", "0.2:0.8", "--out", all.toString()), 1,
+                "--guidance-interval needs a class-conditional run");
         assertOneLineError(run("eval", "--run", plain.toString(), "--guidance", "2", "--n", "10"), 1, "--guidance needs a class-conditional run");
         assertOneLineError(run("inpaint", "--run", plain.toString(), "--image", in.toString(), "--mask", maskFile.toString(),
                 "--class", "1", "--out", ip.toString()), 1, "--class needs a class-conditional run");

@@ -102,6 +102,42 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void guidanceIntervalGuidesOnlyTheNoiseLevelsInsideIt() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            DiffusionPipeline p = guidable(net);
+            Branches b = branches(m, net); // t = 500 of T = 1000: noise level 0.5
+            double w = 2.0;
+            float[] inside = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0.4, 0.5)).toFloatArray();
+            for (int i = 0; i < inside.length; i++) {
+                assertEquals(b.cond()[i] + w * (b.cond()[i] - b.uncond()[i]), inside[i], 1e-4, "0.5 is inside [0.4, 0.5]");
+            }
+            for (Guidance outside : new Guidance[] {new Guidance(w, 0, 0.51, 1.0), new Guidance(w, 0.7, 0.0, 0.49)}) {
+                long before = net.forwardCalls();
+                assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), outside).toFloatArray(), 1e-5f,
+                        "outside " + outside.from() + ":" + outside.to() + " the conditional model runs alone");
+                assertEquals(1, net.forwardCalls() - before);
+            }
+        }
+    }
+
+    @Test
+    void guidanceIntervalChecksItsBounds() {
+        assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(200, 1000));
+        assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(800, 1000));
+        assertTrue(!new Guidance(1, 0, 0.2, 0.8).guides(199, 1000));
+        assertTrue(!new Guidance(1, 0, 0.2, 0.8).guides(801, 1000));
+        assertTrue(!new Guidance(0, 0, 0.0, 1.0).guides(500, 1000), "scale 0 never guides");
+        assertArrayEquals(new double[] {0.25, 0.75}, Guidance.parseInterval(" 0.25 : 0.75"), 0);
+        for (String bad : new String[] {"0.8:0.2", "-0.1:0.5", "0.2:1.5", "0.5", "a:b", "0.1:0.2:0.3"}) {
+            org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> {
+                double[] iv = Guidance.parseInterval(bad);
+                new Guidance(1, 0, iv[0], iv[1]);
+            }, bad);
+            assertTrue(e.getMessage().startsWith("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1"), e.getMessage());
+        }
+    }
+
     private static double std(double[] v) {
         double mean = 0;
         for (double d : v) {
