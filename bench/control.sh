@@ -4,30 +4,43 @@
 # mean accuracy, domain FID), the trade-off plot, a grid with one row per class (default guidance), and one
 # digit inpainted from four masks.
 # BUDGET is a step count (4000, the same model on any machine) or minutes (30m: wall-clock, so run it on an
-# idle machine). Usage: bench/control.sh [BUDGET=4000] [N=100 per class]
+# idle machine). Extra arguments are training flags (e.g. --min-snr 5); NAME names the run directory.
+# W lists the plain guidance rows, PHI_W the rows with guidance rescale $PHI (empty: none); INTERVALS adds
+# rows "W:FROM:TO" with a guidance interval (see bench/interval.sh for a wider sweep).
+# Usage: [NAME=..] [W="0 1 2 4"] [PHI_W="1 2 4"] [INTERVALS=".."] bench/control.sh [BUDGET=4000] [N=100 per class] [TRAIN FLAGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-4000}
 n=${2:-100}
+shift $(( $# < 2 ? $# : 2 ))
 phi=${PHI:-0.7}
+ws=${W-0 1 2 4}
+phi_ws=${PHI_W-1 2 4}
+intervals=${INTERVALS-}
 ./ddpm --version >/dev/null
 cp="target/ddpm4j.jar:target/lib/*"
 out=runs/control
 mkdir -p "$out" docs
 case "$budget" in
-  *m) run="$out/cond-${budget}"; flags=(--minutes "${budget%m}") ;;
-  *) run="$out/cond-${budget}steps"; flags=(--steps "$budget") ;;
+  *m) run="$out/${NAME:-cond-${budget}}"; flags=(--minutes "${budget%m}") ;;
+  *) run="$out/${NAME:-cond-${budget}steps}"; flags=(--steps "$budget") ;;
 esac
-[ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" --out "$run" --force
-res="$out/guidance-n$n.jsonl"
+[ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" "$@" --out "$run" --force
+res="$run-guidance-n$n.jsonl"
 : > "$res"
-for w in 0 1 2 4; do
+for w in $ws; do
   ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 2>/dev/null | head -1 | tee -a "$res"
 done
-for w in 1 2 4; do
+for w in $phi_ws; do
   ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale "$phi" 2>/dev/null | head -1 | tee -a "$res"
 done
 java -cp "$cp" bench/PlotGuidance.java "$res" docs/guidance-tradeoff.png
+[ -z "$intervals" ] || : > "$run-interval-n$n.jsonl"
+for spec in $intervals; do
+  IFS=: read -r w from to <<< "$spec"
+  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 --guidance-interval "$from:$to" 2>/dev/null | head -1 \
+    | tee -a "$run-interval-n$n.jsonl"
+done
 ./ddpm sample --run "$run" --class all --n 8 --out "$run-classes" 2>/dev/null
 cp "$run-classes/grid.png" docs/control-classes.png
 # inpainting: one real 7, four masks, 6 completions each, guided towards class 7

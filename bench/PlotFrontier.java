@@ -1,0 +1,49 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Plots;
+
+/**
+ * Accuracy against domain FID, one line per model through its plain-guidance rows (w = 0, 1, 2, ... in
+ * order), with the 99.5% target drawn across. Each IN.jsonl holds `./ddpm eval` lines of one model at one N.
+ * Usage: PlotFrontier OUT.png LABEL=IN.jsonl [LABEL=IN.jsonl ...]
+ */
+public class PlotFrontier {
+    public static void main(String[] args) throws Exception {
+        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 150, 60), new Color(140, 60, 170)};
+        List<Plots.Series> series = new ArrayList<>();
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (int a = 1; a < args.length; a++) {
+            String[] kv = args[a].split("=", 2);
+            List<double[]> pts = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of(kv[1]))) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                boolean plain = (!o.has("guidance_rescale") || o.get("guidance_rescale").getAsDouble() == 0)
+                        && (!o.has("guidance_interval") || o.getAsJsonArray("guidance_interval").get(0).getAsDouble() == 0
+                                && o.getAsJsonArray("guidance_interval").get(1).getAsDouble() == 1);
+                if (plain) {
+                    pts.add(new double[] {o.get("guidance").getAsDouble(), o.get("fid").getAsDouble(), 100 * o.get("accuracy").getAsDouble()});
+                }
+            }
+            pts.sort((p, q) -> Double.compare(p[0], q[0]));
+            for (double[] p : pts) {
+                lo = Math.min(lo, p[1]);
+                hi = Math.max(hi, p[1]);
+            }
+            series.add(new Plots.Series(kv[0], pts.stream().mapToDouble(p -> p[1]).toArray(),
+                    pts.stream().mapToDouble(p -> p[2]).toArray(), colors[(a - 1) % colors.length]));
+        }
+        series.add(new Plots.Series("99.5% target", new double[] {lo, hi}, new double[] {99.5, 99.5}, Color.GRAY));
+        Images.writePng(Plots.lines("class accuracy against domain FID (top left is best)", "domain FID (log)", "accuracy %",
+                series, false, true), Path.of(args[0]));
+    }
+}
