@@ -31,6 +31,8 @@ public record Guidance(double scale, double rescale, double from, double to) {
     public static final double DEFAULT_FROM = 0.0;
     public static final double DEFAULT_TO = 1.0;
 
+    private static final String BAD_INTERVAL = "--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got ";
+
     public Guidance {
         if (!(scale >= 0 && scale <= 50)) {
             throw new DdpmException("--guidance must be in [0, 50], got " + fmt(scale));
@@ -39,8 +41,7 @@ public record Guidance(double scale, double rescale, double from, double to) {
             throw new DdpmException("--guidance-rescale must be in [0, 1], got " + fmt(rescale));
         }
         if (!(from >= 0 && from <= to && to <= 1)) {
-            throw new DdpmException("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got "
-                    + fmt(from) + ":" + fmt(to));
+            throw new DdpmException(BAD_INTERVAL + fmt(from) + ":" + fmt(to));
         }
     }
 
@@ -51,7 +52,7 @@ public record Guidance(double scale, double rescale, double from, double to) {
 
     /** Scale {@code w} with the default rescale and interval. */
     public static Guidance of(double w) {
-        return new Guidance(w, DEFAULT_RESCALE, DEFAULT_FROM, DEFAULT_TO);
+        return new Guidance(w, DEFAULT_RESCALE);
     }
 
     /** True when step {@code t} of a {@code T}-step diffusion is guided (scale > 0 and t / T in the interval). */
@@ -70,7 +71,7 @@ public record Guidance(double scale, double rescale, double from, double to) {
                 // falls through to the error below
             }
         }
-        throw new DdpmException("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got '" + s + "'");
+        throw new DdpmException(BAD_INTERVAL + "'" + s + "'");
     }
 
     private static String fmt(double v) {
