@@ -18,22 +18,22 @@ record Conditioning(int[] classes, Guidance guidance, boolean all) {
     /** Checks the flags against the run; {@code names} (index = class, may be empty) lets --class take a class name. */
     static Conditioning resolve(ModelConfig model, java.util.List<String> names, String classOption, GuidanceOptions options, int n) {
         Double guidance = options.scale;
+        boolean autoguided = options.guideRun != null;
         if (!model.conditional()) {
             if (classOption != null) {
                 throw new DdpmException("--class needs a class-conditional run (train with --conditional)");
             }
-            if (guidance != null || options.rescale != null || options.interval != null) {
-                throw new DdpmException((guidance != null ? "--guidance" : options.rescale != null ? "--guidance-rescale" : "--guidance-interval")
-                        + " needs a class-conditional run (train with --conditional)");
+            if (!autoguided && options.firstFlag() != null) {
+                throw new DdpmException(options.firstFlag() + " needs a class-conditional run (train with --conditional) or a --guide-run");
             }
-            return new Conditioning(null, Guidance.of(0), false);
         }
         double[] interval = options.interval != null ? Guidance.parseInterval(options.interval)
                 : new double[] {Guidance.DEFAULT_FROM, Guidance.DEFAULT_TO};
         Guidance w = new Guidance(guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE,
                 options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE, interval[0], interval[1]); // checks every range
         if (classOption == null) {
-            return new Conditioning(null, Guidance.of(0), false); // unconditional samples from a conditional run
+            // unconditional samples (of an unconditional run, or from a conditional one): only autoguidance applies
+            return new Conditioning(null, autoguided ? w : Guidance.of(0), false);
         }
         int k = model.classes();
         if (classOption.trim().toLowerCase(Locale.ROOT).equals("all")) {

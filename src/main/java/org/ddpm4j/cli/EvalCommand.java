@@ -75,26 +75,33 @@ final class EvalCommand implements Callable<Integer> {
         if (r.model().conditional()) {
             return evalConditional(r, all, sc, steps);
         }
-        Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n); // --class and --guidance need a conditional run
+        // --class and --guidance need a conditional run (or, --guidance, a --guide-run)
+        Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
-                Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
+                Denoiser net = r.loadModel(manager, samplerOptions.ema);
+                Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
             long t0 = System.nanoTime();
             float[] imgs = this.real ? randomReal(real, n, seed)
-                    : SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err);
+                    : SampleCommand.generate(net, sc.build(r.diffusion().build()), n, steps, batch, new Rng(seed), main.err,
+                            null, null, cond.guidance(), guide);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
             JsonObject j = header(r, this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, n, s.fid());
+            if (guide != null && !this.real) {
+                addGuidance(j, cond.guidance());
+            }
             if (!Double.isNaN(s.accuracy())) {
                 j.addProperty("accuracy", round(s.accuracy(), 4));
             }
             j.addProperty("images_per_s", round(n / secs, 2));
             j.addProperty("seed", seed);
             main.out.println(Json.GSON.toJson(j));
-            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%n"
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
                             + "  class accuracy  %s%n  sampling        %.2f images/s%n",
-                    run, sc.name(), steps, n, seed, s.fid(), real.description(),
+                    run, sc.name(), steps, guide == null ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", cond.guidance().scale(),
+                            guidance.guideRun), n, seed, s.fid(), real.description(),
                     Double.isNaN(s.accuracy()) ? "n/a (the run has no single class)" : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * s.accuracy(), digit),
                     n / secs);
         }
@@ -112,6 +119,27 @@ final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
+    /** Real images of the given classes, one per entry of {@code classes}: each class's drawn without replacement. */
+    private static float[] realOfClasses(ImageSet all, int[] classes, long seed) {
+        int per = all.imageSize();
+        float[] out = new float[classes.length * per];
+        java.util.Map<Integer, float[]> byClass = new java.util.HashMap<>();
+        java.util.Map<Integer, Integer> count = new java.util.HashMap<>();
+        for (int c : classes) {
+            count.merge(c, 1, Integer::sum);
+        }
+        for (var e : count.entrySet()) {
+            ImageSet set = all.filterLabel(e.getKey());
+            byClass.put(e.getKey(), randomReal(set, e.getValue(), seed + e.getKey()));
+        }
+        java.util.Map<Integer, Integer> used = new java.util.HashMap<>();
+        for (int i = 0; i < classes.length; i++) {
+            int k = used.merge(classes[i], 1, Integer::sum) - 1;
+            System.arraycopy(byClass.get(classes[i]), k * per, out, i * per, per);
+        }
+        return out;
+    }
+
     /** Conditional runs: n images per class (or of one class), per-class accuracy, FID against the real set. */
     private int evalConditional(Run r, ImageSet all, SamplerConfig sc, int steps) {
         Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption == null ? "all" : classOption, guidance, n);
@@ -119,10 +147,12 @@ final class EvalCommand implements Callable<Integer> {
         int total = classes.length;
         try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
                 NDManager manager = NDManager.newBaseManager();
-                Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
+                Denoiser net = r.loadModel(manager, samplerOptions.ema);
+                Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
             long t0 = System.nanoTime();
-            float[] imgs = SampleCommand.generate(net, sc.build(r.diffusion().build()), total, steps, batch, new Rng(seed), main.err,
-                    null, classes, cond.guidance());
+            float[] imgs = this.real ? realOfClasses(all, classes, seed)
+                    : SampleCommand.generate(net, sc.build(r.diffusion().build()), total, steps, batch, new Rng(seed), main.err,
+                            null, classes, cond.guidance(), guide);
             double secs = (System.nanoTime() - t0) / 1e9;
             int[] pred = clf.predict(imgs, total, all.channels(), all.height());
             int k = r.model().classes();
@@ -134,13 +164,10 @@ final class EvalCommand implements Callable<Integer> {
             }
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
-            JsonObject j = header(r, r.model().type(), sc, steps, total, fid);
-            j.addProperty("guidance", cond.guidance().scale());
-            j.addProperty("guidance_rescale", cond.guidance().rescale());
-            com.google.gson.JsonArray interval = new com.google.gson.JsonArray();
-            interval.add(cond.guidance().from());
-            interval.add(cond.guidance().to());
-            j.add("guidance_interval", interval);
+            JsonObject j = header(r, this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, total, fid);
+            if (!this.real) {
+                addGuidance(j, cond.guidance());
+            }
             com.google.gson.JsonArray per = new com.google.gson.JsonArray();
             double accSum = 0;
             int used = 0;
@@ -160,13 +187,29 @@ final class EvalCommand implements Callable<Integer> {
             j.addProperty("images_per_s", round(total / secs, 2));
             j.addProperty("seed", seed);
             main.out.println(Json.GSON.toJson(j));
-            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s%n"
+            String how = this.real ? "none: real images of the run's data" : String.format(Locale.ROOT,
+                    "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s%s", sc.name(), steps, cond.guidance().scale(),
+                    cond.guidance().rescale(), cond.guidance().from(), cond.guidance().to(),
+                    guidance.guideRun == null ? "" : ", guide run " + guidance.guideRun);
+            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
                             + "  sampling        %.2f images/s%n",
-                    run, sc.name(), steps, cond.guidance().scale(), cond.guidance().rescale(),
-                    cond.guidance().from(), cond.guidance().to(), total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
+                    run, how, total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
         }
         return 0;
+    }
+
+    /** The guidance fields of an eval line; {@code guide_run} names the autoguidance network, if any. */
+    private void addGuidance(JsonObject j, org.ddpm4j.pipeline.Guidance g) {
+        j.addProperty("guidance", g.scale());
+        j.addProperty("guidance_rescale", g.rescale());
+        com.google.gson.JsonArray interval = new com.google.gson.JsonArray();
+        interval.add(g.from());
+        interval.add(g.to());
+        j.add("guidance_interval", interval);
+        if (guidance.guideRun != null) {
+            j.addProperty("guide_run", guidance.guideRun.toString());
+        }
     }
 
     /** The fields every eval line starts with. */

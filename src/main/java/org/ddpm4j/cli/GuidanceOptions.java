@@ -1,13 +1,20 @@
 package org.ddpm4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonElement;
+import java.nio.file.Path;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.Guidance;
 import picocli.CommandLine.Option;
 
-/** The classifier-free guidance flags of {@code sample}, {@code eval} and {@code inpaint} (conditional runs only). */
+/** The guidance flags of {@code sample}, {@code eval} and {@code inpaint}: classifier-free guidance and autoguidance. */
 final class GuidanceOptions {
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale w for conditional runs: out = cond + w (cond - uncond); "
-            + "0 = no guidance. Default: " + SamplerOptions.DEFAULT_GUIDANCE + ".")
+    @Option(names = "--guidance", description = "Guidance scale w: out = cond + w (cond - uncond), or with --guide-run "
+            + "out = good + w (good - weak); 0 = no guidance. Default: " + SamplerOptions.DEFAULT_GUIDANCE + ".")
     Double scale;
 
     @Option(names = "--guidance-rescale", description = "Guidance rescale phi in [0, 1] (Lin et al. 2023): pulls the guided output's "
@@ -18,4 +25,63 @@ final class GuidanceOptions {
             + "[FROM, TO] (Kynkaanniemi et al. 2024); the others run the conditional model alone. Default: "
             + Guidance.DEFAULT_FROM + ":" + Guidance.DEFAULT_TO + " (every step).")
     String interval;
+
+    @Option(names = "--guide-run", paramLabel = "RUN", description = "Autoguidance (Karras et al. 2024): guide away from this weaker run "
+            + "(fewer training steps or a smaller network; same data, diffusion and classes), given the same class, instead of "
+            + "from the unconditional branch. Works for unconditional runs too.")
+    Path guideRun;
+
+    /** The first guidance flag given (scale, rescale, interval), or null. */
+    String firstFlag() {
+        return scale != null ? "--guidance" : rescale != null ? "--guidance-rescale" : interval != null ? "--guidance-interval" : null;
+    }
+
+    /** The network of {@code --guide-run}, checked against {@code main} (null without the flag). */
+    Denoiser loadGuide(Run main, NDManager manager, boolean preferEma) {
+        if (guideRun == null) {
+            return null;
+        }
+        Run guide = Run.open(guideRun);
+        String why = mismatch(main, guide);
+        if (why != null) {
+            throw new DdpmException("--guide-run " + guideRun + " cannot guide " + main.dir() + ": " + why);
+        }
+        return guide.loadModel(manager, preferEma);
+    }
+
+    /** Why {@code guide} cannot guide {@code main}, or null if it can. */
+    static String mismatch(Run main, Run guide) {
+        ModelConfig a = main.model();
+        ModelConfig b = guide.model();
+        if (a.channels() != b.channels() || a.size() != b.size()) {
+            return "it draws " + shape(b) + " images, the run " + shape(a);
+        }
+        if (a.classes() != b.classes()) {
+            return "it knows " + classes(b) + ", the run " + classes(a);
+        }
+        // the networks may differ in width and depth; the process and the data may not
+        if (!main.diffusion().equals(guide.diffusion())) {
+            return "its diffusion " + guide.diffusion() + " differs from the run's " + main.diffusion();
+        }
+        for (String key : new String[] {"data", "digit"}) {
+            String x = text(main.trainSection().get(key));
+            String y = text(guide.trainSection().get(key));
+            if (!x.equals(y)) {
+                return "it was trained with " + key + " " + y + ", the run with " + x;
+            }
+        }
+        return null;
+    }
+
+    private static String text(JsonElement e) {
+        return e == null || e.isJsonNull() ? "none" : e.getAsString();
+    }
+
+    private static String shape(ModelConfig m) {
+        return m.channels() + "x" + m.size() + "x" + m.size();
+    }
+
+    private static String classes(ModelConfig m) {
+        return m.conditional() ? m.classes() + " classes" : "no classes";
+    }
 }

@@ -87,10 +87,12 @@ final class InpaintCommand implements Callable<Integer> {
         SamplerConfig sc = new SamplerConfig(sampler, sampler.equals("ddim") ? 1.0 : 0, "linspace", "posterior", true);
         AtomicFiles.ensureDirectory(out);
         float[] result;
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true)) {
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true);
+                Denoiser guide = guidance.loadGuide(r, manager, true)) {
             var diffusion = r.diffusion().build();
             ProgressBar bar = new ProgressBar(main.err, "inpaint", "step");
-            result = new DiffusionPipeline(net, sc.build(diffusion), diffusion).inpaint(img, m, n, steps, resample, new Rng(seed),
+            DiffusionPipeline pipeline = new DiffusionPipeline(net, sc.build(diffusion), diffusion);
+            result = (guide == null ? pipeline : pipeline.withGuide(guide)).inpaint(img, m, n, steps, resample, new Rng(seed),
                     (i, tot, t, x, x0) -> bar.update(i, tot, String.format(Locale.ROOT, "t=%d", t)), cls, cond.guidance());
         }
         List<BufferedImage> pics = SampleCommand.writeImages(result, n, mc, out);

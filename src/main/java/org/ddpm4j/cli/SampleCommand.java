@@ -72,12 +72,13 @@ final class SampleCommand implements Callable<Integer> {
         SamplerConfig sc = samplerOptions.config(r.model());
         int k = samplerOptions.steps(r.model(), r.diffusion());
         AtomicFiles.ensureDirectory(out);
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, samplerOptions.ema)) {
+        Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, samplerOptions.ema);
+                Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
             Sampler s = sc.build(r.diffusion().build());
-            Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
             int total = cond.classes() == null ? n : cond.classes().length;
             Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), net.config().channels(), net.config().size(), k);
-            float[] imgs = generate(net, s, total, k, batch, new Rng(seed), main.err, traj, cond.classes(), cond.guidance());
+            float[] imgs = generate(net, s, total, k, batch, new Rng(seed), main.err, traj, cond.classes(), cond.guidance(), guide);
             List<BufferedImage> pics = writeImages(imgs, total, net.config(), out);
             Images.writePng(Images.overview(pics, cond.all() ? n : 0), out.resolve("grid.png"));
             if (traj != null) {
@@ -96,18 +97,19 @@ final class SampleCommand implements Callable<Integer> {
 
     /** As above, recording the first batch's trajectory into {@code traj} if it is not null. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj) {
-        return generate(net, s, n, steps, batch, rng, err, traj, null, Guidance.of(0));
+        return generate(net, s, n, steps, batch, rng, err, traj, null, Guidance.of(0), null);
     }
 
-    /** As above, for the given class of each image (or null) with guidance {@code w}. */
+    /** As above, for the given class of each image (or null) with guidance {@code w}, autoguided by {@code guide} if not null. */
     static float[] generate(Denoiser net, Sampler s, int n, int steps, int batch, Rng rng, PrintStream err, Trajectory traj,
-            int[] classes, Guidance w) {
+            int[] classes, Guidance w, Denoiser guide) {
         s.timesteps(steps); // validates the step count before any work
         long batches = (n + batch - 1) / batch;
         long total = batches * steps;
         ProgressBar bar = new ProgressBar(err, "sample", "step");
         long[] done = {0};
-        return new DiffusionPipeline(net, s).generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
+        DiffusionPipeline pipeline = guide == null ? new DiffusionPipeline(net, s) : new DiffusionPipeline(net, s).withGuide(guide);
+        return pipeline.generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
             done[0]++;
             if (traj != null && done[0] <= steps) {
                 traj.onStep(i, t, x, x0);

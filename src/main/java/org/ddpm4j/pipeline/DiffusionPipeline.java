@@ -25,6 +25,7 @@ public final class DiffusionPipeline {
     private final Denoiser model;
     private final Sampler sampler;
     private final GaussianDiffusion diffusion;
+    private final Denoiser guide;
 
     public DiffusionPipeline(Denoiser model, Sampler sampler) {
         this(model, sampler, null);
@@ -32,9 +33,34 @@ public final class DiffusionPipeline {
 
     /** A pipeline that can also inpaint (it needs q(x_t | x_0) of {@code diffusion}). */
     public DiffusionPipeline(Denoiser model, Sampler sampler, GaussianDiffusion diffusion) {
+        this(model, sampler, diffusion, null);
+    }
+
+    private DiffusionPipeline(Denoiser model, Sampler sampler, GaussianDiffusion diffusion, Denoiser guide) {
         this.model = model;
         this.sampler = sampler;
         this.diffusion = diffusion;
+        this.guide = guide;
+    }
+
+    /**
+     * This pipeline with autoguidance (Karras et al., "Guiding a Diffusion Model with a Bad Version of
+     * Itself", arXiv 2406.02507): the guidance pushes away from {@code weak}, a less-trained or smaller
+     * network of the same images, diffusion and classes, instead of from the unconditional branch:
+     * out = good + w (good - weak), both given the same class. It works for unconditional networks too.
+     */
+    public DiffusionPipeline withGuide(Denoiser weak) {
+        if (weak.config().channels() != model.config().channels() || weak.config().size() != model.config().size()
+                || weak.config().classes() != model.config().classes()) {
+            throw new DdpmException("the guide network must draw the same images and classes as the main one ("
+                    + describe(model) + "), got " + describe(weak));
+        }
+        return new DiffusionPipeline(model, sampler, diffusion, weak);
+    }
+
+    private static String describe(Denoiser d) {
+        return d.config().channels() + "x" + d.config().size() + "x" + d.config().size() + ", "
+                + (d.config().conditional() ? d.config().classes() + " classes" : "unconditional");
     }
 
     /** Generates {@code n} unconditional images in batches of at most {@code batchSize}: (n, C, H, W) floats. */
@@ -96,20 +122,26 @@ public final class DiffusionPipeline {
      * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
      * from the unconditional one, then optionally rescaled towards std(cond). Both branches run as one
      * batched call of 2B images; steps outside the guidance interval run the conditional branch alone.
+     * With a guide network (autoguidance, {@link #withGuide}) the weak network's output replaces uncond.
      */
     NDArray predict(NDArray x, int t, NDArray cls, Guidance g) {
         int b = (int) x.getShape().get(0);
         NDManager m = x.getManager();
-        if (cls == null) {
-            return model.forward(x, m.full(new Shape(b), (float) t), false);
+        NDArray ts = m.full(new Shape(b), (float) t);
+        if ((cls == null && guide == null) || !g.guides(t, sampler.diffusionSteps())) {
+            return model.forward(x, ts, cls, false);
         }
-        if (!g.guides(t, sampler.diffusionSteps())) {
-            return model.forward(x, m.full(new Shape(b), (float) t), cls, false);
+        NDArray cond;
+        NDArray uncond;
+        if (guide != null) { // autoguidance: the weak network, given the same class, stands in for the unconditional branch
+            cond = model.forward(x, ts, cls, false);
+            uncond = guide.forward(x, ts, cls, false);
+        } else {
+            NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
+                    cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
+            cond = both.get("0:" + b);
+            uncond = both.get(b + ":");
         }
-        NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
-                cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
-        NDArray cond = both.get("0:" + b);
-        NDArray uncond = both.get(b + ":");
         NDArray guided = cond.add(cond.sub(uncond).mul((float) g.scale()));
         if (g.rescale() == 0) {
             return guided;

@@ -264,6 +264,38 @@ public class CliTest {
         assertOneLineError(run("eval", "--run", plain.toString(), "--guidance", "2", "--n", "10"), 1, "--guidance needs a class-conditional run");
         assertOneLineError(run("inpaint", "--run", plain.toString(), "--image", in.toString(), "--mask", maskFile.toString(),
                 "--class", "1", "--out", ip.toString()), 1, "--class needs a class-conditional run");
+
+        // autoguidance: --guide-run names a weaker run of the same kind; unconditional runs may use it too
+        Path weak = dir.resolve("weak");
+        assertEquals(0, run("train", "--data", "idx:" + data, "--steps", "1", "--batch", "4", "--base", "8", "--mults", "1,2",
+                "--blocks", "1", "--out", weak.toString()).code());
+        Path unguided = dir.resolve("unguided");
+        Path autoguided = dir.resolve("autoguided");
+        assertEquals(0, run("sample", "--run", plain.toString(), "--n", "2", "--steps", "4", "--out", unguided.toString()).code());
+        Result ag = run("sample", "--run", plain.toString(), "--n", "2", "--steps", "4", "--guide-run", weak.toString(),
+                "--guidance", "1.5", "--out", autoguided.toString());
+        assertEquals(0, ag.code(), ag.err());
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(unguided.resolve("grid.png")), Files.readAllBytes(autoguided.resolve("grid.png"))),
+                "the guide changes the samples");
+        Result agi = run("inpaint", "--run", runDir.toString(), "--image", in.toString(), "--mask", maskFile.toString(), "--class", "1",
+                "--n", "1", "--steps", "3", "--resample", "1", "--guide-run", runDir.toString(), "--out", dir.resolve("ag-inpaint").toString());
+        assertEquals(0, agi.code(), agi.err());
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guide-run", plain.toString(), "--out", all.toString()), 1,
+                "--guide-run " + plain + " cannot guide " + runDir + ": it knows no classes, the run 2 classes");
+        Result ev = run("eval", "--run", runDir.toString(), "--n", "10", "--guidance", "1", "--guide-run", runDir.toString(), "--steps", "2");
+        assertEquals(0, ev.code(), ev.err());
+        assertTrue(ev.out().contains("\"guide_run\":\"" + runDir + "\""), ev.out());
+        Result realRow = run("eval", "--run", runDir.toString(), "--n", "10", "--real");
+        assertEquals(0, realRow.code(), realRow.err());
+        assertTrue(realRow.out().contains("\"model\":\"real images\"") && realRow.out().contains("\"n\":20")
+                && !realRow.out().contains("guidance"), "a conditional run's real row: 10 real images of each class, no guidance: " + realRow.out());
+        Path one = dir.resolve("ones");
+        assertEquals(0, run("train", "--data", "idx:" + data, "--digit", "1", "--steps", "1", "--batch", "4", "--base", "8", "--mults", "1,2",
+                "--blocks", "1", "--out", one.toString()).code());
+        assertOneLineError(run("eval", "--run", plain.toString(), "--guide-run", one.toString(), "--n", "10"), 1,
+                "--guide-run " + one + " cannot guide " + plain + ": it was trained with digit 1, the run with none");
+        assertOneLineError(run("sample", "--run", plain.toString(), "--guide-run", dir.resolve("nowhere").toString(), "--out", all.toString()), 1,
+                "no run at");
     }
 
     @Test

@@ -122,6 +122,52 @@ class PipelineTest {
     }
 
     @Test
+    void autoguidancePushesAwayFromTheWeakNetworkGivenTheSameClass() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m);
+                Denoiser weak = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(9))) {
+            DiffusionPipeline p = guidable(net).withGuide(weak);
+            Branches b = branches(m, net);
+            float[] bad = weak.forward(b.x(), m.full(new Shape(2), 500f), b.cls(), false).toFloatArray();
+            double w = 1.5;
+            long good0 = net.forwardCalls();
+            long weak0 = weak.forwardCalls();
+            float[] got = p.predict(b.x(), 500, b.cls(), Guidance.of(w)).toFloatArray();
+            assertEquals(1, net.forwardCalls() - good0, "one call of the good network");
+            assertEquals(1, weak.forwardCalls() - weak0, "one call of the weak network");
+            boolean differs = false;
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(b.cond()[i] + w * (b.cond()[i] - bad[i]), got[i], 1e-4, "value " + i);
+                differs |= Math.abs(bad[i] - b.uncond()[i]) > 1e-3;
+            }
+            assertTrue(differs, "the weak network's output, not the unconditional branch, is pushed away from");
+            long weak1 = weak.forwardCalls();
+            assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0.6, 1.0)).toFloatArray(), 1e-5f,
+                    "outside the interval the good network runs alone");
+            assertEquals(weak1, weak.forwardCalls(), "and the weak one is not called");
+        }
+    }
+
+    @Test
+    void autoguidanceWorksForUnconditionalNetworksAndRefusesAMismatchedGuide() {
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser good = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 0), m, new Rng(1));
+                Denoiser weak = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 0), m, new Rng(2));
+                Denoiser classes = conditional(m)) {
+            DiffusionPipeline p = new DiffusionPipeline(good, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+            NDArray x = m.create(new Rng(3).gaussians(2 * 64), new Shape(2, 1, 8, 8));
+            float[] g = good.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
+            float[] bad = weak.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
+            float[] got = p.withGuide(weak).predict(x, 300, null, Guidance.of(2.0)).toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(g[i] + 2.0 * (g[i] - bad[i]), got[i], 1e-4, "value " + i);
+            }
+            assertArrayEquals(g, p.predict(x, 300, null, Guidance.of(2.0)).toFloatArray(), 1e-6f, "no guide: nothing to guide an unconditional net with");
+            org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> p.withGuide(classes));
+            assertTrue(e.getMessage().startsWith("the guide network must draw the same images and classes"), e.getMessage());
+        }
+    }
+
+    @Test
     void guidanceIntervalChecksItsBounds() {
         assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(200, 1000));
         assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(800, 1000));
