@@ -5,13 +5,15 @@
 # `./ddpm eval --run RUN --n N --guidance W --guide-run GUIDE --seed S` for every "GUIDE_NAME:W[:S]" in ROWS
 # (GUIDE_NAME "-": no guide run, i.e. classifier-free guidance W; "real": the real-data row of `eval --real`).
 # GUIDES lists "NAME:TRAIN FLAGS" (commas for spaces) for the guide runs under runs/control/.
+# The unguided seed-0 row and the classifier-free rows are bench/control.sh's. Results: RUN-autoguide-nN.jsonl
+# (APPEND=1 adds to it instead of starting it anew).
 # Usage: [GUIDES=".."] [ROWS=".."] bench/autoguide.sh RUN [N=100 per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: bench/autoguide.sh RUN [N]}
 n=${2:-100}
-guides=${GUIDES-guide-b16-800:--steps,800,--base,16,--min-snr,0 ab-snr0:--steps,800,--min-snr,0}
-rows=${ROWS-guide-b16-800:1 ab-snr0:1}
+guides=${GUIDES-ab-snr0:--steps,800,--min-snr,0 guide-400:--steps,400,--min-snr,0 guide-b16-800:--steps,800,--base,16,--min-snr,0}
+rows=${ROWS--:0:1 -:0:2 real:0:0 real:0:1 real:0:2 ab-snr0:0.5 ab-snr0:1 ab-snr0:1:1 ab-snr0:1.5 ab-snr0:2 ab-snr0:3 guide-400:0.5 guide-400:1 guide-b16-800:1 guide-b16-800:2}
 ./ddpm --version >/dev/null
 out=runs/control
 for spec in $guides; do
@@ -20,7 +22,7 @@ for spec in $guides; do
   [ -f "$out/$name/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" --out "$out/$name" --force
 done
 res="$run-autoguide-n$n.jsonl"
-touch "$res"
+[ "${APPEND:-0}" = 1 ] || : > "$res"
 for row in $rows; do
   IFS=: read -r name w seed <<< "$row"
   case "$name" in
