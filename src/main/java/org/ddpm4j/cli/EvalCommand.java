@@ -87,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
                             null, null, cond.guidance(), guide);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
-            JsonObject j = header(r, this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, n, s.fid());
+            JsonObject j = header(r, sc, steps, n, s.fid());
             if (guide != null && !this.real) {
                 addGuidance(j, cond.guidance());
             }
@@ -119,23 +119,21 @@ final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Real images of the given classes, one per entry of {@code classes}: each class's drawn without replacement. */
-    private static float[] realOfClasses(ImageSet all, int[] classes, long seed) {
+    /** Real images of the given classes (0..k-1), one per entry of {@code classes}: each class's drawn without replacement. */
+    private static float[] realOfClasses(ImageSet all, int[] classes, int k, long seed) {
         int per = all.imageSize();
-        float[] out = new float[classes.length * per];
-        java.util.Map<Integer, float[]> byClass = new java.util.HashMap<>();
-        java.util.Map<Integer, Integer> count = new java.util.HashMap<>();
+        int[] count = new int[k];
         for (int c : classes) {
-            count.merge(c, 1, Integer::sum);
+            count[c]++;
         }
-        for (var e : count.entrySet()) {
-            ImageSet set = all.filterLabel(e.getKey());
-            byClass.put(e.getKey(), randomReal(set, e.getValue(), seed + e.getKey()));
+        float[][] byClass = new float[k][];
+        for (int c = 0; c < k; c++) {
+            byClass[c] = count[c] == 0 ? null : randomReal(all.filterLabel(c), count[c], seed + c);
         }
-        java.util.Map<Integer, Integer> used = new java.util.HashMap<>();
+        int[] used = new int[k];
+        float[] out = new float[classes.length * per];
         for (int i = 0; i < classes.length; i++) {
-            int k = used.merge(classes[i], 1, Integer::sum) - 1;
-            System.arraycopy(byClass.get(classes[i]), k * per, out, i * per, per);
+            System.arraycopy(byClass[classes[i]], used[classes[i]]++ * per, out, i * per, per);
         }
         return out;
     }
@@ -150,7 +148,7 @@ final class EvalCommand implements Callable<Integer> {
                 Denoiser net = r.loadModel(manager, samplerOptions.ema);
                 Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
             long t0 = System.nanoTime();
-            float[] imgs = this.real ? realOfClasses(all, classes, seed)
+            float[] imgs = this.real ? realOfClasses(all, classes, r.model().classes(), seed)
                     : SampleCommand.generate(net, sc.build(r.diffusion().build()), total, steps, batch, new Rng(seed), main.err,
                             null, classes, cond.guidance(), guide);
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -164,7 +162,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
-            JsonObject j = header(r, this.real ? "real images" : r.model().type(), this.real ? null : sc, this.real ? 0 : steps, total, fid);
+            JsonObject j = header(r, sc, steps, total, fid);
             if (!this.real) {
                 addGuidance(j, cond.guidance());
             }
@@ -212,17 +210,17 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The fields every eval line starts with. */
-    private JsonObject header(Run r, String model, SamplerConfig sc, int steps, int count, double fid) {
+    /** The fields every eval line starts with; a {@code --real} line has no sampler, steps or weights. */
+    private JsonObject header(Run r, SamplerConfig sc, int steps, int count, double fid) {
         JsonObject j = new JsonObject();
         j.addProperty("run", run.toString());
-        j.addProperty("model", model);
-        j.addProperty("sampler", sc == null ? "none" : sc.name());
-        j.addProperty("steps", steps);
-        if (sc != null && sc.name().equals("ddim")) {
+        j.addProperty("model", real ? "real images" : r.model().type());
+        j.addProperty("sampler", real ? "none" : sc.name());
+        j.addProperty("steps", real ? 0 : steps);
+        if (!real && sc.name().equals("ddim")) {
             j.addProperty("eta", sc.eta());
         }
-        if (sc != null) {
+        if (!real) {
             j.addProperty("weights", r.usesEma(samplerOptions.ema) ? "ema" : "raw");
         }
         j.addProperty("n", count);

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.model.Denoiser;
-import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.pipeline.DiffusionPipeline;
 import org.ddpm4j.pipeline.Guidance;
 import picocli.CommandLine.Option;
 
@@ -51,13 +51,9 @@ final class GuidanceOptions {
 
     /** Why {@code guide} cannot guide {@code main}, or null if it can. */
     static String mismatch(Run main, Run guide) {
-        ModelConfig a = main.model();
-        ModelConfig b = guide.model();
-        if (a.channels() != b.channels() || a.size() != b.size()) {
-            return "it draws " + shape(b) + " images, the run " + shape(a);
-        }
-        if (a.classes() != b.classes()) {
-            return "it knows " + classes(b) + ", the run " + classes(a);
+        String shape = DiffusionPipeline.guideMismatch(main.model(), guide.model());
+        if (shape != null) {
+            return shape;
         }
         // the networks may differ in width and depth; the process and the data may not
         if (!main.diffusion().equals(guide.diffusion())) {
@@ -77,11 +73,4 @@ final class GuidanceOptions {
         return e == null || e.isJsonNull() ? "none" : e.getAsString();
     }
 
-    private static String shape(ModelConfig m) {
-        return m.channels() + "x" + m.size() + "x" + m.size();
-    }
-
-    private static String classes(ModelConfig m) {
-        return m.conditional() ? m.classes() + " classes" : "no classes";
-    }
 }

@@ -91,8 +91,7 @@ final class InpaintCommand implements Callable<Integer> {
                 Denoiser guide = guidance.loadGuide(r, manager, true)) {
             var diffusion = r.diffusion().build();
             ProgressBar bar = new ProgressBar(main.err, "inpaint", "step");
-            DiffusionPipeline pipeline = new DiffusionPipeline(net, sc.build(diffusion), diffusion);
-            result = (guide == null ? pipeline : pipeline.withGuide(guide)).inpaint(img, m, n, steps, resample, new Rng(seed),
+            result = new DiffusionPipeline(net, sc.build(diffusion), diffusion).withGuide(guide).inpaint(img, m, n, steps, resample, new Rng(seed),
                     (i, tot, t, x, x0) -> bar.update(i, tot, String.format(Locale.ROOT, "t=%d", t)), cls, cond.guidance());
         }
         List<BufferedImage> pics = SampleCommand.writeImages(result, n, mc, out);

@@ -108,8 +108,7 @@ final class SampleCommand implements Callable<Integer> {
         long total = batches * steps;
         ProgressBar bar = new ProgressBar(err, "sample", "step");
         long[] done = {0};
-        DiffusionPipeline pipeline = guide == null ? new DiffusionPipeline(net, s) : new DiffusionPipeline(net, s).withGuide(guide);
-        return pipeline.generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
+        return new DiffusionPipeline(net, s).withGuide(guide).generate(n, steps, batch, rng, (i, tot, t, x, x0) -> {
             done[0]++;
             if (traj != null && done[0] <= steps) {
                 traj.onStep(i, t, x, x0);

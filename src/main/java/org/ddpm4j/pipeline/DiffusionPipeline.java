@@ -8,6 +8,7 @@ import java.util.Arrays;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.sampler.StepOutput;
 import org.ddpm4j.util.NativeMemory;
@@ -48,19 +49,36 @@ public final class DiffusionPipeline {
      * Itself", arXiv 2406.02507): the guidance pushes away from {@code weak}, a less-trained or smaller
      * network of the same images, diffusion and classes, instead of from the unconditional branch:
      * out = good + w (good - weak), both given the same class. It works for unconditional networks too.
+     * A null {@code weak} means no guide network: this pipeline as it is.
      */
     public DiffusionPipeline withGuide(Denoiser weak) {
-        if (weak.config().channels() != model.config().channels() || weak.config().size() != model.config().size()
-                || weak.config().classes() != model.config().classes()) {
-            throw new DdpmException("the guide network must draw the same images and classes as the main one ("
-                    + describe(model) + "), got " + describe(weak));
+        if (weak == null) {
+            return this;
+        }
+        String why = guideMismatch(model.config(), weak.config());
+        if (why != null) {
+            throw new DdpmException("the guide network must draw the same images and classes as the main one: " + why);
         }
         return new DiffusionPipeline(model, sampler, diffusion, weak);
     }
 
-    private static String describe(Denoiser d) {
-        return d.config().channels() + "x" + d.config().size() + "x" + d.config().size() + ", "
-                + (d.config().conditional() ? d.config().classes() + " classes" : "unconditional");
+    /** Why a network of config {@code weak} cannot guide one of config {@code good} (image shape, classes), or null. */
+    public static String guideMismatch(ModelConfig good, ModelConfig weak) {
+        if (good.channels() != weak.channels() || good.size() != weak.size()) {
+            return "it draws " + shape(weak) + " images, the run " + shape(good);
+        }
+        if (good.classes() != weak.classes()) {
+            return "it knows " + classes(weak) + ", the run " + classes(good);
+        }
+        return null;
+    }
+
+    private static String shape(ModelConfig m) {
+        return m.channels() + "x" + m.size() + "x" + m.size();
+    }
+
+    private static String classes(ModelConfig m) {
+        return m.conditional() ? m.classes() + " classes" : "no classes";
     }
 
     /** Generates {@code n} unconditional images in batches of at most {@code batchSize}: (n, C, H, W) floats. */
