@@ -6,8 +6,9 @@
 # (GUIDE_NAME "-": no guide run, i.e. classifier-free guidance W; "real": the real-data row of `eval --real`).
 # GUIDES lists "NAME:TRAIN FLAGS" (commas for spaces) for the guide runs under runs/control/.
 # The unguided seed-0 row and the classifier-free rows are bench/control.sh's. Results: RUN-autoguide-nN.jsonl
-# (APPEND=1 adds to it instead of starting it anew).
-# Usage: [GUIDES=".."] [ROWS=".."] bench/autoguide.sh RUN [N=100 per class]
+# (APPEND=1 adds to it instead of starting it anew). METER (default 3) is eval's --meter; meter 2's results
+# keep their old name, meter 3's end in -meter3.jsonl.
+# Usage: [METER=3] [GUIDES=".."] [ROWS=".."] bench/autoguide.sh RUN [N=100 per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: bench/autoguide.sh RUN [N]}
@@ -21,7 +22,9 @@ for spec in $guides; do
   IFS=, read -r -a flags <<< "${spec#*:}"
   [ -f "$out/$name/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" --out "$out/$name" --force
 done
-res="$run-autoguide-n$n.jsonl"
+meter=${METER:-3}
+suffix=$([ "$meter" = 2 ] || echo "-meter$meter")
+res="$run-autoguide-n$n$suffix.jsonl"
 [ "${APPEND:-0}" = 1 ] || : > "$res"
 for row in $rows; do
   IFS=: read -r name w seed <<< "$row"
@@ -30,5 +33,5 @@ for row in $rows; do
     -) args=(--guidance "$w") ;;
     *) args=(--guidance "$w" --guide-run "$out/$name") ;;
   esac
-  ./ddpm eval --run "$run" --n "$n" --seed "${seed:-0}" "${args[@]}" 2>/dev/null | head -1 | tee -a "$res"
+  ./ddpm eval --run "$run" --n "$n" --seed "${seed:-0}" --meter "$meter" "${args[@]}" 2>/dev/null | head -1 | tee -a "$res"
 done

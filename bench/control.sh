@@ -8,6 +8,7 @@
 # W lists the plain guidance rows, PHI_W the rows with guidance rescale $PHI (empty: none); INTERVALS adds
 # rows "W:FROM:TO" with a guidance interval (see bench/interval.sh for a wider sweep).
 # Usage: [NAME=..] [W="0 1 2 4"] [PHI_W="1 2 4"] [INTERVALS=".."] bench/control.sh [BUDGET=4000] [N=100 per class] [TRAIN FLAGS...]
+# METER: the quality meter of every eval (default 3; numbers measured before 2026-11-28 used METER=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-4000}
@@ -26,19 +27,19 @@ case "$budget" in
   *) run="$out/${NAME:-cond-${budget}steps}"; flags=(--steps "$budget") ;;
 esac
 [ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --conditional "${flags[@]}" "$@" --out "$run" --force
-res="$run-guidance-n$n.jsonl"
+res="$run-guidance-n$n$([ "${METER:-3}" = 2 ] || echo "-meter${METER:-3}").jsonl"
 : > "$res"
 for w in $ws; do
-  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 2>/dev/null | head -1 | tee -a "$res"
+  ./ddpm eval --meter "${METER:-3}" --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 2>/dev/null | head -1 | tee -a "$res"
 done
 for w in $phi_ws; do
-  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale "$phi" 2>/dev/null | head -1 | tee -a "$res"
+  ./ddpm eval --meter "${METER:-3}" --run "$run" --n "$n" --guidance "$w" --guidance-rescale "$phi" 2>/dev/null | head -1 | tee -a "$res"
 done
 java -cp "$cp" bench/PlotGuidance.java "$res" docs/guidance-tradeoff.png
 [ -z "$intervals" ] || : > "$run-interval-n$n.jsonl"
 for spec in $intervals; do
   IFS=: read -r w from to <<< "$spec"
-  ./ddpm eval --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 --guidance-interval "$from:$to" 2>/dev/null | head -1 \
+  ./ddpm eval --meter "${METER:-3}" --run "$run" --n "$n" --guidance "$w" --guidance-rescale 0 --guidance-interval "$from:$to" 2>/dev/null | head -1 \
     | tee -a "$run-interval-n$n.jsonl"
 done
 ./ddpm sample --run "$run" --class all --n 8 --out "$run-classes" 2>/dev/null

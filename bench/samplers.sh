@@ -5,6 +5,7 @@
 # Usage: bench/samplers.sh [RUN] [N=200]
 #   CALLS="10 20 50 100 1000" (default) chooses the network-call counts, SAMPLERS="ddpm ddim dpm++" the
 #   samplers; APPEND=1 adds to an existing results file instead of starting a new one (to fill in cells).
+# METER: the quality meter of every eval (default 3; numbers measured before 2026-11-28 used METER=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/quality/unet-30m}
@@ -15,7 +16,7 @@ res=runs/samplers/results.jsonl
 [ "${APPEND:-0}" = 1 ] || : > "$res"
 for steps in ${CALLS:-10 20 50 100 1000}; do
   for s in ${SAMPLERS:-ddpm ddim dpm++}; do
-    ./ddpm eval --run "$run" --n "$n" --sampler "$s" --steps "$steps" 2>/dev/null | head -1 | tee -a "$res"
+    ./ddpm eval --meter "${METER:-3}" --run "$run" --n "$n" --sampler "$s" --steps "$steps" 2>/dev/null | head -1 | tee -a "$res"
   done
 done
 java -cp "target/ddpm4j.jar:target/lib/*" bench/PlotFid.java "$res" docs/fid-vs-steps.png

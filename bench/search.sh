@@ -6,6 +6,7 @@
 # name, its flags and the steps it trained), and draws docs/search-<M>m.png: 16 samples of every setting scored
 # so far, captioned with its FID.
 # Usage: bench/search.sh [MINUTES=5] [N=500] [NAMES...]   (default: every setting below, in order)
+# METER: the quality meter of every eval (default 3; numbers measured before 2026-11-28 used METER=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-5}; n=${2:-500}; shift 2 || shift $# || true
@@ -43,7 +44,7 @@ for name in "${names[@]}"; do
   [ -f "$run/checkpoint.ddpm" ] || ./ddpm train --data mnist --digit 1 --minutes "$minutes" ${flags[$name]} --out "$run" --force >/dev/null 2>&1
   steps=$(tail -1 "$run/train_log.jsonl" | jq .step)
   ips=$(jq -s '[.[].images_per_s] | sort | .[length/2|floor]' "$run/train_log.jsonl")
-  ./ddpm eval --run "$run" --n "$n" 2>/dev/null | head -1 \
+  ./ddpm eval --meter "${METER:-3}" --run "$run" --n "$n" 2>/dev/null | head -1 \
     | jq -c --arg s "$name" --arg f "${flags[$name]}" --argjson st "$steps" --argjson ips "$ips" \
         '{setting: $s, flags: $f, train_steps: $st, train_images_per_s: $ips} + .' | tee -a "$results"
   ./ddpm sample --run "$run" --n 16 --out "$run-samples" >/dev/null 2>&1

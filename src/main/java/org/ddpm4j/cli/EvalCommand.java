@@ -10,6 +10,7 @@ import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.eval.Evaluator;
+import org.ddpm4j.eval.Meter;
 import org.ddpm4j.eval.TrainedClassifier;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.sampler.SamplerConfig;
@@ -57,6 +58,10 @@ final class EvalCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     GuidanceOptions guidance = new GuidanceOptions();
 
+    @Option(names = "--meter", defaultValue = "3", description = "Meter version: 3 (default), or 2 for numbers measured "
+            + "before 2026-11-28 (a weaker classifier; scores of different meters are not comparable).")
+    int meterVersion;
+
     @Override
     public Integer call() {
         if (n < 10 || n > 100_000) {
@@ -65,6 +70,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1 || batch > 4096) {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
+        Meter meter = Meter.of(meterVersion);
         Run r = Run.open(run);
         JsonObject train = r.trainSection();
         Integer digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : null;
@@ -73,11 +79,11 @@ final class EvalCommand implements Callable<Integer> {
         SamplerConfig sc = samplerOptions.config(r.model());
         int steps = samplerOptions.steps(r.model(), r.diffusion());
         if (r.model().conditional()) {
-            return evalConditional(r, all, sc, steps);
+            return evalConditional(r, all, sc, steps, meter);
         }
         // --class and --guidance need a conditional run (or, --guidance, a --guide-run)
         Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption, guidance, n);
-        try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
+        try (TrainedClassifier clf = TrainedClassifier.forData(all, meter, main.err);
                 NDManager manager = NDManager.newBaseManager();
                 Denoiser net = r.loadModel(manager, samplerOptions.ema);
                 Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
@@ -87,7 +93,7 @@ final class EvalCommand implements Callable<Integer> {
                             null, null, cond.guidance(), guide);
             double secs = (System.nanoTime() - t0) / 1e9;
             Evaluator.Scores s = Evaluator.score(clf, imgs, n, real, digit == null ? -1 : digit);
-            JsonObject j = header(r, sc, steps, n, s.fid());
+            JsonObject j = header(r, sc, steps, n, s.fid(), clf);
             if (guide != null && !this.real) {
                 addGuidance(j, cond.guidance());
             }
@@ -99,11 +105,11 @@ final class EvalCommand implements Callable<Integer> {
             main.out.println(Json.GSON.toJson(j));
             main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
-                            + "  class accuracy  %s%n  sampling        %.2f images/s%n",
+                            + "  class accuracy  %s%n  sampling        %.2f images/s%n%s",
                     run, sc.name(), steps, guide == null ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", cond.guidance().scale(),
                             guidance.guideRun), n, seed, s.fid(), real.description(),
                     Double.isNaN(s.accuracy()) ? "n/a (the run has no single class)" : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * s.accuracy(), digit),
-                    n / secs);
+                    n / secs, meterLine(clf));
         }
         return 0;
     }
@@ -139,11 +145,11 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** Conditional runs: n images per class (or of one class), per-class accuracy, FID against the real set. */
-    private int evalConditional(Run r, ImageSet all, SamplerConfig sc, int steps) {
+    private int evalConditional(Run r, ImageSet all, SamplerConfig sc, int steps, Meter meter) {
         Conditioning cond = Conditioning.resolve(r.model(), r.classNames(), classOption == null ? "all" : classOption, guidance, n);
         int[] classes = cond.classes();
         int total = classes.length;
-        try (TrainedClassifier clf = TrainedClassifier.forData(all, main.err);
+        try (TrainedClassifier clf = TrainedClassifier.forData(all, meter, main.err);
                 NDManager manager = NDManager.newBaseManager();
                 Denoiser net = r.loadModel(manager, samplerOptions.ema);
                 Denoiser guide = guidance.loadGuide(r, manager, samplerOptions.ema)) {
@@ -162,7 +168,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             ImageSet real = cond.all() ? all : all.filterLabel(classes[0]);
             double fid = Evaluator.score(clf, imgs, total, real, -1).fid();
-            JsonObject j = header(r, sc, steps, total, fid);
+            JsonObject j = header(r, sc, steps, total, fid, clf);
             if (!this.real) {
                 addGuidance(j, cond.guidance());
             }
@@ -191,8 +197,8 @@ final class EvalCommand implements Callable<Integer> {
                     guidance.guideRun == null ? "" : ", guide run " + guidance.guideRun);
             main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
-                            + "  sampling        %.2f images/s%n",
-                    run, how, total, seed, fid, real.description(), 100 * accSum / used, table, total / secs);
+                            + "  sampling        %.2f images/s%n%s",
+                    run, how, total, seed, fid, real.description(), 100 * accSum / used, table, total / secs, meterLine(clf));
         }
         return 0;
     }
@@ -210,8 +216,11 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The fields every eval line starts with; a {@code --real} line has no sampler, steps or weights. */
-    private JsonObject header(Run r, SamplerConfig sc, int steps, int count, double fid) {
+    /**
+     * The fields every eval line starts with; a {@code --real} line has no sampler, steps or weights. The meter's
+     * version and its classifier's accuracy on real images it never trained on close the header.
+     */
+    private JsonObject header(Run r, SamplerConfig sc, int steps, int count, double fid, TrainedClassifier clf) {
         JsonObject j = new JsonObject();
         j.addProperty("run", run.toString());
         j.addProperty("model", real ? "real images" : r.model().type());
@@ -225,7 +234,14 @@ final class EvalCommand implements Callable<Integer> {
         }
         j.addProperty("n", count);
         j.addProperty("fid", round(fid, 3));
+        j.addProperty("meter", clf.meter().version());
+        j.addProperty("meter_held_out_accuracy", round(clf.heldOutAccuracy(), 4));
         return j;
+    }
+
+    private static String meterLine(TrainedClassifier clf) {
+        return String.format(Locale.ROOT, "  meter           %d (its classifier reads %.2f%% of held-out real images correctly)%n",
+                clf.meter().version(), 100 * clf.heldOutAccuracy());
     }
 
     private static double round(double v, int digits) {

@@ -1,5 +1,6 @@
 package org.ddpm4j.cli;
 
+import org.ddpm4j.util.ProgressBar;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -15,9 +15,11 @@ import ai.djl.util.PairList;
 import org.ddpm4j.model.Layers;
 
 /**
- * The small CNN behind {@code ./ddpm eval}: two 3x3 conv layers with ReLU and 2x2 max-pooling, then two
- * linear layers. Its penultimate layer (128 features, after ReLU) is the feature space of the domain FID;
- * its logits give the class accuracy. Works at any image size >= 4 and 1 or 3 channels.
+ * The CNN behind {@code ./ddpm eval}: stages of 3x3 conv layers with ReLU, each stage ending in 2x2
+ * max-pooling, then two linear layers. Its penultimate layer (128 features, after ReLU) is the feature space
+ * of the domain FID; its logits give the class accuracy. {@link Meter} fixes the stages: meter 2 has two
+ * stages of one conv (16, 32 filters), meter 3 two stages of two (32, 64). Works at any image size >= 4 and
+ * 1 or 3 channels.
  *
  * <p>Output: NDList(logits (B, K), features (B, 128)).
  */
@@ -25,14 +27,25 @@ public final class Classifier extends AbstractBlock {
 
     public static final int FEATURES = 128;
 
-    private final Conv2d c1;
-    private final Conv2d c2;
+    private final int[] widths;
+    private final int convsPerStage;
+    private final java.util.List<Conv2d> convs = new java.util.ArrayList<>();
     private final Linear fc1;
     private final Linear fc2;
 
+    /** Meter 2's classifier. */
     public Classifier(int classes) {
-        c1 = addChildBlock("c1", conv(16));
-        c2 = addChildBlock("c2", conv(32));
+        this(classes, Meter.V2);
+    }
+
+    public Classifier(int classes, Meter meter) {
+        this.widths = meter.widths().clone();
+        this.convsPerStage = meter.convsPerStage();
+        for (int w : widths) {
+            for (int i = 0; i < convsPerStage; i++) {
+                convs.add(addChildBlock("c" + (convs.size() + 1), conv(w)));
+            }
+        }
         fc1 = addChildBlock("fc1", Linear.builder().setUnits(FEATURES).build());
         fc2 = addChildBlock("fc2", Linear.builder().setUnits(classes).build());
     }
@@ -43,10 +56,15 @@ public final class Classifier extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        NDArray h = Pool.maxPool2d(Activation.relu(Layers.apply(c1, ps, x, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
-        h = Pool.maxPool2d(Activation.relu(Layers.apply(c2, ps, h, training)), new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
-        h = h.reshape(h.getShape().get(0), -1); // (B, 32 * H/4 * W/4)
+        NDArray h = inputs.singletonOrThrow();
+        int k = 0;
+        for (int stage = 0; stage < widths.length; stage++) {
+            for (int i = 0; i < convsPerStage; i++) {
+                h = Activation.relu(Layers.apply(convs.get(k++), ps, h, training));
+            }
+            h = Pool.maxPool2d(h, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+        }
+        h = h.reshape(h.getShape().get(0), -1); // (B, last width * H/4 * W/4)
         NDArray f = Activation.relu(Layers.apply(fc1, ps, h, training));
         return new NDList(Layers.apply(fc2, ps, f, training), f);
     }
@@ -61,11 +79,19 @@ public final class Classifier extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = inputShapes[0];
         long b = x.get(0);
+        long c = x.get(1);
         long h = x.get(2);
         long w = x.get(3);
-        c1.initialize(manager, dataType, x);
-        c2.initialize(manager, dataType, new Shape(b, 16, h / 2, w / 2));
-        fc1.initialize(manager, dataType, new Shape(b, 32 * (h / 4) * (w / 4)));
+        int k = 0;
+        for (int width : widths) {
+            for (int i = 0; i < convsPerStage; i++) {
+                convs.get(k++).initialize(manager, dataType, new Shape(b, c, h, w));
+                c = width;
+            }
+            h /= 2;
+            w /= 2;
+        }
+        fc1.initialize(manager, dataType, new Shape(b, c * h * w));
         fc2.initialize(manager, dataType, new Shape(b, FEATURES));
     }
 }

@@ -40,21 +40,24 @@ import org.ddpm4j.util.Tensors;
  */
 public final class TrainedClassifier implements AutoCloseable {
 
-    static final int VERSION = 2;
-    static final int EPOCHS = 5;
-
     private final NDManager manager;
     private final Classifier block;
     private final ParameterStore store;
     private final int classes;
     private final double heldOutAccuracy;
+    private final Meter meter;
 
-    private TrainedClassifier(NDManager manager, Classifier block, int classes, double heldOutAccuracy) {
+    private TrainedClassifier(NDManager manager, Classifier block, int classes, double heldOutAccuracy, Meter meter) {
         this.manager = manager;
         this.block = block;
         this.store = new ParameterStore(manager, false);
         this.classes = classes;
         this.heldOutAccuracy = heldOutAccuracy;
+        this.meter = meter;
+    }
+
+    public Meter meter() {
+        return meter;
     }
 
     public int classes() {
@@ -76,7 +79,7 @@ public final class TrainedClassifier implements AutoCloseable {
      * self-supervised one instead: it learns which of four rotations (0, 90, 180, 270 degrees) each image
      * shows, and its penultimate features serve the FID as a labelled classifier's do.
      */
-    public static TrainedClassifier forData(ImageSet data, PrintStream log) {
+    public static TrainedClassifier forData(ImageSet data, Meter meter, PrintStream log) {
         if (!data.hasLabels()) {
             data = rotations(data);
         }
@@ -84,17 +87,17 @@ public final class TrainedClassifier implements AutoCloseable {
         for (int i = 0; i < data.size(); i++) {
             classes = Math.max(classes, data.label(i) + 1);
         }
-        Path file = cacheDir().resolve("classifier-" + key(data) + ".ddpm");
+        Path file = cacheDir().resolve("classifier-" + key(data, meter) + ".ddpm");
         if (Files.isRegularFile(file)) {
             try {
-                return load(file, data, classes);
+                return load(file, data, classes, meter);
             } catch (DdpmException e) {
                 log.println("warning: ignoring a damaged classifier cache (" + e.getMessage() + "); retraining");
             }
         }
-        log.printf(Locale.ROOT, "training the evaluation classifier on %,d images of %s (once; cached in %s)%n",
-                data.size(), data.description(), cacheDir());
-        TrainedClassifier c = train(data, classes, new Rng(20240229L));
+        log.printf(Locale.ROOT, "training the evaluation classifier of meter %d on %,d images of %s (once; cached in %s)%n",
+                meter.version(), data.size(), data.description(), cacheDir());
+        TrainedClassifier c = train(data, classes, new Rng(20240229L), meter, log);
         c.save(file, data);
         log.printf(Locale.ROOT, "classifier accuracy on held-out images: %.2f%%%n", 100 * c.heldOutAccuracy);
         return c;
@@ -135,10 +138,12 @@ public final class TrainedClassifier implements AutoCloseable {
         return new ImageSet(px, labels, 4 * n, c, h, h, data.description() + " (rotations)");
     }
 
-    private static String key(ImageSet data) {
+    private static String key(ImageSet data, Meter meter) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(("v" + VERSION + ":" + data.channels() + "x" + data.height() + "x" + data.width()).getBytes());
+            // meter 2 keeps the key it had before meters had versions, so its existing caches stay valid
+            String recipe = meter.version() == 2 ? "v2" : meter.key();
+            md.update((recipe + ":" + data.channels() + "x" + data.height() + "x" + data.width()).getBytes());
             ByteBuffer b = ByteBuffer.allocate(4 * data.imageSize() + 4);
             for (int i = 0; i < data.size(); i++) {
                 b.clear();
@@ -154,15 +159,16 @@ public final class TrainedClassifier implements AutoCloseable {
         }
     }
 
-    private static Classifier newBlock(NDManager m, int classes, ImageSet data) {
-        Classifier block = new Classifier(classes);
+    private static Classifier newBlock(NDManager m, int classes, ImageSet data, Meter meter) {
+        Classifier block = new Classifier(classes, meter);
         block.initialize(m, DataType.FLOAT32, new Shape(1, data.channels(), data.height(), data.width()));
         return block;
     }
 
-    static TrainedClassifier train(ImageSet data, int classes, Rng rng) {
+    /** Trains the classifier of {@code meter} on 90% of the data; the rest measures its held-out accuracy. */
+    public static TrainedClassifier train(ImageSet data, int classes, Rng rng, Meter meter, PrintStream log) {
         NDManager m = NDManager.newBaseManager();
-        Classifier block = newBlock(m, classes, data);
+        Classifier block = newBlock(m, classes, data, meter);
         TorchInit.apply(block.getParameters(), rng);
         List<NDArray> weights = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
@@ -177,7 +183,12 @@ public final class TrainedClassifier implements AutoCloseable {
         int batch = 128;
         int per = data.imageSize();
         Shape img = new Shape(data.channels(), data.height(), data.width());
-        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+        int stepsPerEpoch = (train.length + batch - 1) / batch;
+        int total = meter.epochs() * stepsPerEpoch;
+        int step = 0;
+        float[] one = new float[per];
+        org.ddpm4j.util.ProgressBar bar = new org.ddpm4j.util.ProgressBar(log, "classifier", "step");
+        for (int epoch = 0; epoch < meter.epochs(); epoch++) {
             int[] order = rng.permutation(train.length);
             for (int s = 0; s < train.length; s += batch) {
                 int b = Math.min(batch, train.length - s);
@@ -185,7 +196,14 @@ public final class TrainedClassifier implements AutoCloseable {
                 float[] onehot = new float[b * classes];
                 for (int i = 0; i < b; i++) {
                     int idx = train[order[s + i]];
-                    data.copyImage(idx, x, i * per);
+                    if (meter.shift() == 0) {
+                        data.copyImage(idx, x, i * per);
+                    } else {
+                        data.copyImage(idx, one, 0);
+                        int dx = rng.nextInt(2 * meter.shift() + 1) - meter.shift();
+                        int dy = rng.nextInt(2 * meter.shift() + 1) - meter.shift();
+                        shift(one, x, i * per, data.channels(), data.height(), data.width(), dx, dy);
+                    }
                     onehot[i * classes + data.label(idx)] = 1;
                 }
                 try (NDScope scope = new NDScope()) {
@@ -196,11 +214,13 @@ public final class TrainedClassifier implements AutoCloseable {
                         NDArray loss = logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg().mean(); // cross-entropy
                         gc.backward(loss);
                     }
-                    adam.step(2e-3);
+                    double lr = meter.cosine() ? 1e-3 * (1 + Math.cos(Math.PI * step / total)) : 2e-3;
+                    adam.step(lr);
                 }
+                bar.update(++step, total, null);
             }
         }
-        TrainedClassifier c = new TrainedClassifier(m, block, classes, Double.NaN);
+        TrainedClassifier c = new TrainedClassifier(m, block, classes, Double.NaN, meter);
         float[] tx = new float[test.length * per];
         for (int i = 0; i < test.length; i++) {
             data.copyImage(test[i], tx, i * per);
@@ -210,13 +230,26 @@ public final class TrainedClassifier implements AutoCloseable {
         for (int i = 0; i < test.length; i++) {
             ok += pred[i] == data.label(test[i]) ? 1 : 0;
         }
-        return new TrainedClassifier(m, block, classes, (double) ok / test.length);
+        return new TrainedClassifier(m, block, classes, (double) ok / test.length, meter);
+    }
+
+    /** Moves one (C, H, W) image by (dx, dy) pixels into out[off..], repeating the edge pixels into the gap. */
+    static void shift(float[] img, float[] out, int off, int channels, int h, int w, int dx, int dy) {
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < h; y++) {
+                int sy = Math.min(h - 1, Math.max(0, y - dy));
+                for (int x = 0; x < w; x++) {
+                    int sx = Math.min(w - 1, Math.max(0, x - dx));
+                    out[off + (c * h + y) * w + x] = img[(c * h + sy) * w + sx];
+                }
+            }
+        }
     }
 
     private void save(Path file, ImageSet data) {
         JsonObject meta = new JsonObject();
         meta.addProperty("kind", "classifier");
-        meta.addProperty("version", VERSION);
+        meta.addProperty("version", meter.version());
         meta.addProperty("classes", classes);
         meta.addProperty("held_out_accuracy", heldOutAccuracy);
         meta.addProperty("data", data.description());
@@ -232,11 +265,11 @@ public final class TrainedClassifier implements AutoCloseable {
         }
     }
 
-    private static TrainedClassifier load(Path file, ImageSet data, int classes) {
+    private static TrainedClassifier load(Path file, ImageSet data, int classes, Meter meter) {
         CheckpointFile c = CheckpointFile.read(file);
         NDManager m = NDManager.newBaseManager();
         try {
-            Classifier block = newBlock(m, classes, data);
+            Classifier block = newBlock(m, classes, data, meter);
             for (Pair<String, Parameter> p : block.getParameters()) {
                 Tensor t = c.tensor(p.getKey(), file);
                 if (!java.util.Arrays.equals(t.shape(), p.getValue().getArray().getShape().getShape())) {
@@ -244,7 +277,7 @@ public final class TrainedClassifier implements AutoCloseable {
                 }
                 Tensors.copyInto(p.getValue().getArray(), t.data());
             }
-            return new TrainedClassifier(m, block, classes, c.meta().get("held_out_accuracy").getAsDouble());
+            return new TrainedClassifier(m, block, classes, c.meta().get("held_out_accuracy").getAsDouble(), meter);
         } catch (RuntimeException e) {
             m.close();
             throw e instanceof DdpmException ? e : new DdpmException(file + ": " + e.getMessage());

@@ -152,6 +152,18 @@ public class CliTest {
             assertTrue(o.get("images_per_s").getAsDouble() > 0, json);
             assertTrue(Files.list(dir.resolve("cache")).anyMatch(p -> p.getFileName().toString().startsWith("classifier-")), "classifier cached");
             assertEquals("ema", o.get("weights").getAsString(), json);
+            assertEquals(3, o.get("meter").getAsInt(), json);
+            double heldOut = o.get("meter_held_out_accuracy").getAsDouble();
+            assertTrue(heldOut >= 0 && heldOut <= 1, json);
+            Result e2 = run("eval", "--run", runDir.toString(), "--n", "12", "--steps", "3", "--meter", "2");
+            assertEquals(0, e2.code(), e2.err());
+            JsonObject o2 = com.google.gson.JsonParser.parseString(e2.out().lines().findFirst().orElseThrow()).getAsJsonObject();
+            assertEquals(2, o2.get("meter").getAsInt());
+            assertTrue(o2.get("fid").getAsDouble() != o.get("fid").getAsDouble(), "another classifier, another feature space");
+            try (var files = Files.list(dir.resolve("cache"))) {
+                assertEquals(2, files.filter(p -> p.getFileName().toString().startsWith("classifier-")).count(), "one cached classifier per meter");
+            }
+            assertOneLineError(run("eval", "--run", runDir.toString(), "--n", "12", "--meter", "4"), 1, "--meter must be 2 or 3, got 4");
             Result er = run("eval", "--run", runDir.toString(), "--n", "12", "--steps", "3", "--no-ema");
             assertEquals(0, er.code(), er.err());
             JsonObject r = com.google.gson.JsonParser.parseString(er.out().lines().findFirst().orElseThrow()).getAsJsonObject();

@@ -1,4 +1,4 @@
-package org.ddpm4j.cli;
+package org.ddpm4j.util;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -7,7 +7,7 @@ import java.util.Locale;
  * A text progress bar with rate and ETA. On a terminal it redraws one line; elsewhere (logs, CI) it prints
  * a line at most every few seconds, plus the final one.
  */
-final class ProgressBar {
+public final class ProgressBar {
 
     private final PrintStream err;
     private final String label;
@@ -16,14 +16,14 @@ final class ProgressBar {
     private final long startNanos = System.nanoTime();
     private long lastPrint;
 
-    ProgressBar(PrintStream err, String label, String unit) {
+    public ProgressBar(PrintStream err, String label, String unit) {
         this.err = err;
         this.label = label;
         this.unit = unit;
         this.terminal = err == System.err && System.console() != null;
     }
 
-    void update(long done, long total, String extra) {
+    public void update(long done, long total, String extra) {
         long now = System.nanoTime();
         if (total <= 0) {
             if (now - lastPrint >= 5_000_000_000L || done == 1) {
@@ -56,7 +56,7 @@ final class ProgressBar {
         err.flush();
     }
 
-    static String clock(double seconds) {
+    public static String clock(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
