@@ -39,7 +39,7 @@ public final class Classifier extends AbstractBlock {
     }
 
     public Classifier(int classes, Meter meter) {
-        this.widths = meter.widths().clone();
+        this.widths = meter.widths();
         this.convsPerStage = meter.convsPerStage();
         for (int w : widths) {
             for (int i = 0; i < convsPerStage; i++) {

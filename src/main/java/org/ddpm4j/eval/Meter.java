@@ -23,9 +23,17 @@ public record Meter(int version, int[] widths, int convsPerStage, int epochs, in
     /** Four 3x3 convs (32, 32, 64, 64), shifts of up to 2 px, 30 epochs, cosine decay. */
     public static final Meter V3 = new Meter(3, new int[] {32, 64}, 2, 30, 2, true);
 
-    /** What {@code ./ddpm eval} uses without {@code --meter}. */
-    public static final Meter DEFAULT = V3;
+    public Meter {
+        widths = widths.clone();
+    }
 
+    /** A copy: a meter's recipe cannot change after it is made. */
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    /** Meter {@code version} (2 or 3); {@code ./ddpm eval} uses 3 unless told {@code --meter 2}. */
     public static Meter of(int version) {
         return switch (version) {
             case 2 -> V2;

@@ -138,7 +138,6 @@ class EvalTest {
     void meterVersionsAreTwoAndThree() {
         assertEquals(Meter.V2, Meter.of(2));
         assertEquals(Meter.V3, Meter.of(3));
-        assertEquals(Meter.V3, Meter.DEFAULT);
         org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> Meter.of(4));
         assertEquals("--meter must be 2 or 3, got 4", e.getMessage());
         // meter 3's network: four convs (32, 32, 64, 64), then 128 features
