@@ -12,6 +12,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
 import org.ddpm4j.model.Layers;
 
 /**
@@ -29,7 +31,7 @@ public final class Classifier extends AbstractBlock {
 
     private final int[] widths;
     private final int convsPerStage;
-    private final java.util.List<Conv2d> convs = new java.util.ArrayList<>();
+    private final List<Conv2d> convs = new ArrayList<>();
     private final Linear fc1;
     private final Linear fc2;
 

@@ -42,8 +42,11 @@ public record Meter(int version, int[] widths, int convsPerStage, int epochs, in
         };
     }
 
-    /** The cache key's description of this recipe: any change to it trains a new classifier. */
+    /**
+     * The cache key's description of this recipe: any change to it trains a new classifier. Meter 2 keeps the
+     * key it had before meters had versions, so its existing caches stay valid.
+     */
     String key() {
-        return "v" + version + Arrays.toString(widths) + "x" + convsPerStage + "e" + epochs + "s" + shift + (cosine ? "cos" : "");
+        return version == 2 ? "v2" : "v" + version + Arrays.toString(widths) + "x" + convsPerStage + "e" + epochs + "s" + shift + (cosine ? "cos" : "");
     }
 }

@@ -31,6 +31,7 @@ import org.ddpm4j.checkpoint.Tensor;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.model.TorchInit;
 import org.ddpm4j.train.Adam;
+import org.ddpm4j.util.ProgressBar;
 import org.ddpm4j.util.Rng;
 import org.ddpm4j.util.Tensors;
 
@@ -141,9 +142,7 @@ public final class TrainedClassifier implements AutoCloseable {
     private static String key(ImageSet data, Meter meter) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            // meter 2 keeps the key it had before meters had versions, so its existing caches stay valid
-            String recipe = meter.version() == 2 ? "v2" : meter.key();
-            md.update((recipe + ":" + data.channels() + "x" + data.height() + "x" + data.width()).getBytes());
+            md.update((meter.key() + ":" + data.channels() + "x" + data.height() + "x" + data.width()).getBytes());
             ByteBuffer b = ByteBuffer.allocate(4 * data.imageSize() + 4);
             for (int i = 0; i < data.size(); i++) {
                 b.clear();
@@ -187,7 +186,7 @@ public final class TrainedClassifier implements AutoCloseable {
         int total = meter.epochs() * stepsPerEpoch;
         int step = 0;
         float[] one = new float[per];
-        org.ddpm4j.util.ProgressBar bar = new org.ddpm4j.util.ProgressBar(log, "classifier", "step");
+        ProgressBar bar = new ProgressBar(log, "classifier", "step");
         for (int epoch = 0; epoch < meter.epochs(); epoch++) {
             int[] order = rng.permutation(train.length);
             for (int s = 0; s < train.length; s += batch) {
