@@ -155,7 +155,12 @@ async function generate() {
 
 async function cancel() {
   if (!window.studio.job) return;
-  try { await api('POST', '/api/jobs/' + window.studio.job + '/cancel'); status('Cancelling...'); } catch (e) { showError(e.message); }
+  const job = window.studio.job;
+  try {
+    await api('POST', '/api/jobs/' + job + '/cancel');
+    // the 'cancelled' event can arrive before this response: then the job is over and its status stays
+    if (source && window.studio.job === job) status('Cancelling...');
+  } catch (e) { showError(e.message); }
 }
 
 function copyCommand() {
