@@ -147,6 +147,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", description = "Write the checkpoint every N steps (default: 500; 0 = only at the end).")
     Integer checkpointEvery;
 
+    @Option(names = "--guide-at", paramLabel = "STEP", description = "Also keep the weights of step STEP in RUN/" + GUIDE
+            + ", a run of its own: the run's earlier, weaker self, ready for autoguidance (--guide-run RUN/" + GUIDE
+            + ") without a second training. Default: off.")
+    Long guideAt;
+
     @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -166,7 +171,15 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything a training needs, resolved from flags or from a checkpoint being resumed. */
-    record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery) {}
+    record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {
+
+        Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery) {
+            this(model, diffusion, train, sampleEvery, checkpointEvery, 0);
+        }
+    }
+
+    /** The sub-directory of a run where {@code --guide-at} keeps the run's early weights. */
+    static final String GUIDE = "guide";
 
     @Override
     public Integer call() {
@@ -177,7 +190,8 @@ final class TrainCommand implements Callable<Integer> {
             JsonObject cli = run.checkpoint().meta().getAsJsonObject("cli");
             int se = cli != null && cli.has("sample_every") ? cli.get("sample_every").getAsInt() : 0;
             int ce = cli != null && cli.has("checkpoint_every") ? cli.get("checkpoint_every").getAsInt() : 500;
-            plan = new Plan(run.model(), run.diffusion(), tc, se, ce);
+            long ga = cli != null && cli.has("guide_at") ? cli.get("guide_at").getAsLong() : 0;
+            plan = new Plan(run.model(), run.diffusion(), tc, se, ce, ga);
         } else {
             if (Run.exists(out) && !force) {
                 throw new DdpmException(out + " already holds a trained run; choose another --out, pass --resume to continue it, or --force to overwrite it");
@@ -260,7 +274,13 @@ final class TrainCommand implements Callable<Integer> {
         if (se < 0 || ce < 0) {
             throw new DdpmException("--sample-every and --checkpoint-every must be >= 0");
         }
-        return new Plan(mc, dc, tc, se, ce);
+        if (guideAt != null && guideAt < 1) {
+            throw new DdpmException("--guide-at must be >= 1, got " + guideAt);
+        }
+        if (guideAt != null && steps != null && guideAt >= steps) {
+            throw new DdpmException("--guide-at must come before the last of the " + steps + " --steps, got " + guideAt);
+        }
+        return new Plan(mc, dc, tc, se, ce, or(guideAt, 0L));
     }
 
     private static <T> T or(T v, T d) {
@@ -304,6 +324,9 @@ final class TrainCommand implements Callable<Integer> {
         JsonObject cli = new JsonObject();
         cli.addProperty("sample_every", plan.sampleEvery());
         cli.addProperty("checkpoint_every", plan.checkpointEvery());
+        if (plan.guideAt() > 0) {
+            cli.addProperty("guide_at", plan.guideAt());
+        }
         JsonObject extra = new JsonObject();
         extra.add("cli", cli);
         if (tc.conditional() && !data.classNames().isEmpty()) {
@@ -319,6 +342,7 @@ final class TrainCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "resuming %s at step %d of %d%n", out, trainer.stepCount(), trainer.totalSteps());
             } else {
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
+                dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
             }
             String budget = tc.epochs() > 0 ? tc.epochs() + " epochs" : tc.steps() > 0 ? tc.steps() + " steps" : tc.minutes() + " minutes";
             stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d%n",
@@ -353,6 +377,10 @@ final class TrainCommand implements Callable<Integer> {
                         flushLog(log, out);
                         TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
                     }
+                    if (s == plan.guideAt()) {
+                        // the run's early self, for autoguidance: a complete run directory of its own
+                        TrainerCheckpoint.save(out.resolve(GUIDE), t, mc, plan.diffusion(), tc, extra);
+                    }
                     if (s >= stopAfter) {
                         try {
                             log.flush();
@@ -371,9 +399,31 @@ final class TrainCommand implements Callable<Integer> {
             if (trainer.skippedGradients() > 0) {
                 err.println("warning: skipped " + trainer.skippedGradients() + " updates whose gradients were not finite");
             }
+            if (plan.guideAt() > trainer.stepCount()) {
+                err.println("warning: no guide kept in " + out.resolve(GUIDE) + ": the run ended at step " + trainer.stepCount()
+                        + ", before --guide-at " + plan.guideAt());
+            }
             writeLossCurve(out);
             stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),
                     ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB());
+        }
+    }
+
+    /** Deletes the guide files a previous run left in {@code out}. */
+    private static void dropGuide(Path out) {
+        Path g = out.resolve(GUIDE);
+        try {
+            Files.deleteIfExists(g.resolve(Run.CHECKPOINT));
+            Files.deleteIfExists(g.resolve(Run.CONFIG));
+            if (Files.isDirectory(g)) {
+                try (var rest = Files.list(g)) {
+                    if (rest.findAny().isEmpty()) {
+                        Files.delete(g);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DdpmException("cannot remove the old guide in " + g + ": " + AtomicFiles.describe(e));
         }
     }
 

@@ -339,6 +339,60 @@ public class CliTest {
         assertTrue(again.out().contains("nothing to do"), again.out());
     }
 
+    @Test
+    void guideAtKeepsTheRunsEarlySelfForAutoguidance() throws IOException {
+        Path data = tinyData();
+        String[] base = {"train", "--data", "idx:" + data, "--conditional", "--steps", "6", "--batch", "4", "--base", "8", "--mults", "1,2",
+            "--blocks", "1", "--warmup", "2", "--seed", "5", "--guide-at", "4"};
+        String[] common = concat(base, "--checkpoint-every", "3");
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Result ta = run(concat(common, "--out", a.toString()));
+        assertEquals(0, ta.code(), ta.err());
+        Run guide = Run.open(a.resolve("guide"));
+        assertEquals(4, guide.stateSection().get("step").getAsLong(), "the guide holds step 4 (not a checkpoint step)");
+        assertEquals(6, Run.open(a).stateSection().get("step").getAsLong());
+        var g = guide.checkpoint().tensors();
+        var fin = Run.open(a).checkpoint().tensors();
+        assertTrue(g.keySet().stream().anyMatch(k -> k.startsWith("ema/")));
+        assertTrue(g.keySet().stream().anyMatch(k -> !java.util.Arrays.equals(g.get(k).data(), fin.get(k).data())),
+                "the guide's weights are not the final ones");
+        // a run killed after step 5 and resumed from its step-3 checkpoint keeps the same guide, bit for bit
+        assertEquals(0, run(concat(common, "--out", b.toString(), "--stop-after", "5")).code());
+        assertEquals(0, run("train", "--out", b.toString(), "--resume").code());
+        var gb = Run.open(b.resolve("guide")).checkpoint().tensors();
+        assertEquals(g.keySet(), gb.keySet());
+        for (String k : g.keySet()) {
+            assertArrayEquals(g.get(k).data(), gb.get(k).data(), 0f, "guide tensor " + k);
+        }
+        // it is exactly the run's checkpoint of step 4
+        Path c = dir.resolve("c");
+        assertEquals(0, run(concat(base, "--checkpoint-every", "2", "--stop-after", "4", "--out", c.toString())).code());
+        var c4 = Run.open(c).checkpoint().tensors();
+        assertEquals(g.keySet(), c4.keySet());
+        for (String k : g.keySet()) {
+            assertArrayEquals(g.get(k).data(), c4.get(k).data(), 0f, "step-4 checkpoint tensor " + k);
+        }
+        // the guide is a run of its own: it autoguides its run
+        Path out = dir.resolve("self-guided");
+        Result s = run("sample", "--run", a.toString(), "--class", "1", "--n", "2", "--steps", "3", "--guidance", "1",
+                "--guide-run", a.resolve("guide").toString(), "--out", out.toString());
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.isRegularFile(out.resolve("grid.png")));
+        // a run trained anew over it (--force) does not inherit the old guide
+        assertEquals(0, run("train", "--data", "idx:" + data, "--conditional", "--steps", "2", "--batch", "4", "--base", "8",
+                "--mults", "1,2", "--blocks", "1", "--out", a.toString(), "--force").code());
+        assertFalse(Files.exists(a.resolve("guide")), "the overwritten run's guide is gone");
+        Result late = run("train", "--data", "idx:" + data, "--epochs", "1", "--batch", "4", "--base", "8", "--mults", "1,2", "--blocks", "1",
+                "--guide-at", "100000", "--out", dir.resolve("late").toString());
+        assertEquals(0, late.code(), late.err());
+        assertTrue(late.err().contains("warning: no guide kept") && !Files.exists(dir.resolve("late").resolve("guide")), late.err());
+        assertOneLineError(run("train", "--data", "idx:" + data, "--steps", "6", "--guide-at", "6", "--out", dir.resolve("x").toString()), 1,
+                "--guide-at must come before the last of the 6 --steps, got 6");
+        assertOneLineError(run("train", "--data", "idx:" + data, "--steps", "6", "--guide-at", "0", "--out", dir.resolve("x").toString()), 1,
+                "--guide-at must be >= 1, got 0");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
