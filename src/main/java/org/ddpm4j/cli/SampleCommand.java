@@ -1,6 +1,5 @@
 package org.ddpm4j.cli;
 
-import org.ddpm4j.util.ProgressBar;
 import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
@@ -19,6 +18,7 @@ import org.ddpm4j.pipeline.Guidance;
 import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.util.AtomicFiles;
+import org.ddpm4j.util.ProgressBar;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

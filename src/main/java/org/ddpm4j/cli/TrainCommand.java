@@ -1,6 +1,5 @@
 package org.ddpm4j.cli;
 
-import org.ddpm4j.util.ProgressBar;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -38,6 +37,7 @@ import org.ddpm4j.train.TrainerCheckpoint;
 import org.ddpm4j.util.AtomicFiles;
 import org.ddpm4j.util.Json;
 import org.ddpm4j.util.Memory;
+import org.ddpm4j.util.ProgressBar;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -171,12 +171,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything a training needs, resolved from flags or from a checkpoint being resumed. */
-    record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {
-
-        Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery) {
-            this(model, diffusion, train, sampleEvery, checkpointEvery, 0);
-        }
-    }
+    record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {}
 
     /** The sub-directory of a run where {@code --guide-at} keeps the run's early weights. */
     static final String GUIDE = "guide";
