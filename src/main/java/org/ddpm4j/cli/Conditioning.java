@@ -27,10 +27,18 @@ record Conditioning(int[] classes, Guidance guidance, boolean all) {
                 throw new DdpmException(options.firstFlag() + " needs a class-conditional run (train with --conditional) or a --guide-run");
             }
         }
+        if (options.cfg != null && !autoguided) {
+            throw new DdpmException("--cfg adds classifier-free guidance to autoguidance and needs a --guide-run (without one, use --guidance)");
+        }
+        if (options.cfg != null && classOption == null) {
+            throw new DdpmException("--cfg needs --class: classifier-free guidance steers towards a class");
+        }
         double[] interval = options.interval != null ? Guidance.parseInterval(options.interval)
                 : new double[] {Guidance.DEFAULT_FROM, Guidance.DEFAULT_TO};
         Guidance w = new Guidance(guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE,
-                options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE, interval[0], interval[1]); // checks every range
+                options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE, interval[0], interval[1],
+                options.parallel != null ? options.parallel : Guidance.DEFAULT_PARALLEL,
+                options.cfg != null ? options.cfg : 0); // checks every range
         if (classOption == null) {
             // unconditional samples (of an unconditional run, or from a conditional one): only autoguidance applies
             return new Conditioning(null, autoguided ? w : Guidance.of(0), false);

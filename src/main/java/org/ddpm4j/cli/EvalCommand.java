@@ -192,9 +192,10 @@ final class EvalCommand implements Callable<Integer> {
             j.addProperty("seed", seed);
             main.out.println(Json.GSON.toJson(j));
             String how = this.real ? "none: real images of the run's data" : String.format(Locale.ROOT,
-                    "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s%s", sc.name(), steps, cond.guidance().scale(),
-                    cond.guidance().rescale(), cond.guidance().from(), cond.guidance().to(),
-                    guidance.guideRun == null ? "" : ", guide run " + guidance.guideRun);
+                    "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.name(), steps,
+                    cond.guidance().scale(), cond.guidance().rescale(), cond.guidance().from(), cond.guidance().to(), cond.guidance().parallel(),
+                    guidance.guideRun == null ? "" : ", guide run " + guidance.guideRun
+                            + (cond.guidance().cfg() > 0 ? String.format(Locale.ROOT, " plus classifier-free %.2f", cond.guidance().cfg()) : ""));
             main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
                             + "  sampling        %.2f images/s%n%s",
@@ -211,6 +212,12 @@ final class EvalCommand implements Callable<Integer> {
         interval.add(g.from());
         interval.add(g.to());
         j.add("guidance_interval", interval);
+        if (g.parallel() != org.ddpm4j.pipeline.Guidance.DEFAULT_PARALLEL) {
+            j.addProperty("guidance_parallel", g.parallel());
+        }
+        if (g.cfg() > 0) {
+            j.addProperty("cfg", g.cfg());
+        }
         if (guidance.guideRun != null) {
             j.addProperty("guide_run", guidance.guideRun.toString());
         }

@@ -26,14 +26,24 @@ final class GuidanceOptions {
             + Guidance.DEFAULT_FROM + ":" + Guidance.DEFAULT_TO + " (every step).")
     String interval;
 
+    @Option(names = "--guidance-parallel", paramLabel = "ETA", description = "Weight in [0, 1] of the guidance's part along the "
+            + "predicted x0 (adaptive projected guidance, Sadat et al. 2024): that part only scales the image up (saturated, "
+            + "over-thick strokes); 0 keeps only the part that changes what is drawn. Default: " + Guidance.DEFAULT_PARALLEL + " (plain guidance).")
+    Double parallel;
+
     @Option(names = "--guide-run", paramLabel = "RUN", description = "Autoguidance (Karras et al. 2024): guide away from this weaker run "
             + "(fewer training steps or a smaller network; same data, diffusion and classes), given the same class, instead of "
             + "from the unconditional branch. Works for unconditional runs too.")
     Path guideRun;
 
-    /** The first guidance flag given (scale, rescale, interval), or null. */
+    @Option(names = "--cfg", paramLabel = "W", description = "With --guide-run and --class: also add classifier-free guidance of "
+            + "scale W on top of autoguidance: out = good + w (good - weak) + W (good - uncond). Default: 0 (none).")
+    Double cfg;
+
+    /** The first guidance flag given (scale, rescale, interval, parallel), or null. */
     String firstFlag() {
-        return scale != null ? "--guidance" : rescale != null ? "--guidance-rescale" : interval != null ? "--guidance-interval" : null;
+        return scale != null ? "--guidance" : rescale != null ? "--guidance-rescale" : interval != null ? "--guidance-interval"
+                : parallel != null ? "--guidance-parallel" : null;
     }
 
     /** The network of {@code --guide-run}, checked against {@code main} (null without the flag). */

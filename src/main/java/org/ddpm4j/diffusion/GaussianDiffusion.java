@@ -86,6 +86,24 @@ public final class GaussianDiffusion {
         }
     }
 
+    /**
+     * d x0 / d output at timestep t: how much the predicted x0 moves per unit of network output (x0 is affine
+     * in the output, so a change of the output maps to x0 space by this one factor; never 0).
+     */
+    public double x0Coefficient(int t) {
+        double ab = schedule.alphaBar(t);
+        switch (prediction) {
+            case EPS:
+                return -Math.sqrt(1 - ab) / Math.sqrt(ab);
+            case X0:
+                return 1;
+            case V:
+                return -Math.sqrt(1 - ab);
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
     /** eps recomputed from x_t and a (possibly clipped) x0 at timestep t. */
     public NDArray epsFromX0(NDArray x0, NDArray xt, int t) {
         double ab = schedule.alphaBar(t);

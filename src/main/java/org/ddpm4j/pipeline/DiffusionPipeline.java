@@ -140,7 +140,8 @@ public final class DiffusionPipeline {
      * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
      * from the unconditional one, then optionally rescaled towards std(cond). Both branches run as one
      * batched call of 2B images; steps outside the guidance interval run the conditional branch alone.
-     * With a guide network (autoguidance, {@link #withGuide}) the weak network's output replaces uncond.
+     * With a guide network (autoguidance, {@link #withGuide}) the weak network's output replaces uncond;
+     * a class-conditional request with {@code cfg} > 0 adds cfg (cond - uncond) on top.
      */
     NDArray predict(NDArray x, int t, NDArray cls, Guidance g) {
         int b = (int) x.getShape().get(0);
@@ -150,22 +151,54 @@ public final class DiffusionPipeline {
             return model.forward(x, ts, cls, false);
         }
         NDArray cond;
-        NDArray uncond;
-        if (guide != null) { // autoguidance: the weak network, given the same class, stands in for the unconditional branch
-            cond = model.forward(x, ts, cls, false);
-            uncond = guide.forward(x, ts, cls, false);
-        } else {
+        NDArray uncond = null;
+        NDArray weak = null;
+        boolean classFree = guide == null || (cls != null && g.cfg() > 0);
+        if (classFree) { // both branches of the good network in one call
             NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
                     cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
             cond = both.get("0:" + b);
             uncond = both.get(b + ":");
+        } else {
+            cond = model.forward(x, ts, cls, false);
         }
-        NDArray guided = cond.add(cond.sub(uncond).mul((float) g.scale()));
+        if (guide != null) { // autoguidance: the weak network, given the same class, stands in for the unconditional branch
+            weak = guide.forward(x, ts, cls, false);
+        }
+        NDArray guided = cond;
+        if (weak != null) {
+            guided = guided.add(direction(cond, weak, x, t, g).mul((float) g.scale()));
+        }
+        if (uncond != null) {
+            guided = guided.add(direction(cond, uncond, x, t, g).mul((float) (weak != null ? g.cfg() : g.scale())));
+        }
         if (g.rescale() == 0) {
             return guided;
         }
         NDArray rescaled = guided.mul(std(cond).div(std(guided)));
         return rescaled.mul((float) g.rescale()).add(guided.mul((float) (1 - g.rescale())));
+    }
+
+    /** cond - away, with its part along x0(cond) weighted by the guidance's η. */
+    private NDArray direction(NDArray cond, NDArray away, NDArray x, int t, Guidance g) {
+        NDArray delta = cond.sub(away);
+        return g.parallel() == 1 ? delta : weightParallel(delta, cond, x, t, g.parallel());
+    }
+
+    /**
+     * The guidance direction {@code delta} (output space) with its part along x0(cond) weighted by {@code eta}
+     * (see {@link Guidance}): in x0 space delta becomes delta_orth + eta delta_par, the projection taken per
+     * image onto the unit vector x0(cond) / |x0(cond)|; mapped back to output space by the same factor.
+     */
+    private NDArray weightParallel(NDArray delta, NDArray cond, NDArray x, int t, double eta) {
+        GaussianDiffusion d = sampler.diffusion();
+        long b = x.getShape().get(0);
+        float k = (float) d.x0Coefficient(t);
+        NDArray unit = d.predictX0(cond, x, t).reshape(b, -1);
+        unit = unit.div(unit.square().sum(new int[] {1}, true).sqrt().add(1e-12f)); // (B, N), |unit| = 1
+        NDArray dx0 = delta.reshape(b, -1).mul(k);
+        NDArray par = unit.mul(dx0.mul(unit).sum(new int[] {1}, true)); // (B, N)
+        return dx0.sub(par.mul((float) (1 - eta))).div(k).reshape(delta.getShape());
     }
 
     /** Standard deviation of each image over all its values: (B, 1, 1, 1). */

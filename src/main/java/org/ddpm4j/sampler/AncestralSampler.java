@@ -46,6 +46,11 @@ public final class AncestralSampler implements Sampler {
     }
 
     @Override
+    public GaussianDiffusion diffusion() {
+        return diffusion;
+    }
+
+    @Override
     public int diffusionSteps() {
         return diffusion.schedule().steps();
     }

@@ -34,6 +34,11 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override
+    public GaussianDiffusion diffusion() {
+        return diffusion;
+    }
+
+    @Override
     public int diffusionSteps() {
         return diffusion.schedule().steps();
     }

@@ -31,6 +31,11 @@ public final class DpmSolverPlusPlus implements Sampler {
     }
 
     @Override
+    public GaussianDiffusion diffusion() {
+        return diffusion;
+    }
+
+    @Override
     public int diffusionSteps() {
         return diffusion.schedule().steps();
     }

@@ -1,6 +1,7 @@
 package org.ddpm4j.sampler;
 
 import ai.djl.ndarray.NDArray;
+import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.util.Rng;
 
 /**
@@ -14,6 +15,9 @@ public interface Sampler {
 
     /** A short name, such as {@code ddpm} or {@code ddim}. */
     String name();
+
+    /** The diffusion process this sampler reverses. */
+    GaussianDiffusion diffusion();
 
     /** T, the number of diffusion steps of the schedule this sampler walks (timesteps are 0..T-1). */
     int diffusionSteps();

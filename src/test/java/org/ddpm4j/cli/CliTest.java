@@ -221,9 +221,13 @@ public class CliTest {
                 "--guidance-rescale must be in [0, 1], got 1.5");
         assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance-interval", "0.9:0.1", "--out", all.toString()), 1,
                 "--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got 0.9:0.1");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--guidance-parallel", "-0.5", "--out", all.toString()), 1,
+                "--guidance-parallel must be in [0, 1], got -0.5");
+        assertOneLineError(run("sample", "--run", runDir.toString(), "--class", "1", "--cfg", "0.5", "--out", all.toString()), 1,
+                "--cfg adds classifier-free guidance to autoguidance and needs a --guide-run");
         Path rescaled = dir.resolve("rescaled");
         Result rs = run("sample", "--run", runDir.toString(), "--class", "1", "--n", "2", "--steps", "4", "--guidance", "2",
-                "--guidance-rescale", "0.7", "--guidance-interval", "0.2:0.9", "--out", rescaled.toString());
+                "--guidance-rescale", "0.7", "--guidance-interval", "0.2:0.9", "--guidance-parallel", "0", "--out", rescaled.toString());
         assertEquals(0, rs.code(), rs.err());
         assertTrue(Files.exists(rescaled.resolve("000001.png")));
         assertOneLineError(run("train", "--data", "idx:" + data, "--conditional", "--digit", "1", "--out", dir.resolve("x").toString()), 1, "drop --digit");
@@ -297,6 +301,12 @@ public class CliTest {
         Result ev = run("eval", "--run", runDir.toString(), "--n", "10", "--guidance", "1", "--guide-run", runDir.toString(), "--steps", "2");
         assertEquals(0, ev.code(), ev.err());
         assertTrue(ev.out().contains("\"guide_run\":\"" + runDir + "\""), ev.out());
+        Result evCfg = run("eval", "--run", runDir.toString(), "--n", "10", "--guidance", "1", "--guide-run", runDir.toString(), "--cfg", "0.5",
+                "--guidance-parallel", "0.5", "--steps", "2");
+        assertEquals(0, evCfg.code(), evCfg.err());
+        assertTrue(evCfg.out().contains("\"guidance_parallel\":0.5,\"cfg\":0.5,\"guide_run\""), evCfg.out());
+        assertOneLineError(run("sample", "--run", plain.toString(), "--guide-run", weak.toString(), "--cfg", "1", "--out", all.toString()), 1,
+                "--cfg needs --class");
         Result realRow = run("eval", "--run", runDir.toString(), "--n", "10", "--real");
         assertEquals(0, realRow.code(), realRow.err());
         assertTrue(realRow.out().contains("\"model\":\"real images\"") && realRow.out().contains("\"n\":20")

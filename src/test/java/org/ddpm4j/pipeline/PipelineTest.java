@@ -140,6 +140,16 @@ class PipelineTest {
                 differs |= Math.abs(bad[i] - b.uncond()[i]) > 1e-3;
             }
             assertTrue(differs, "the weak network's output, not the unconditional branch, is pushed away from");
+            double c = 0.4; // plus classifier-free guidance: both branches of the good network in one call, the weak one in another
+            good0 = net.forwardCalls();
+            weak0 = weak.forwardCalls();
+            float[] both = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0, 1, 1, c)).toFloatArray();
+            assertEquals(1, net.forwardCalls() - good0, "cond and uncond in one call");
+            assertEquals(1, weak.forwardCalls() - weak0);
+            for (int i = 0; i < both.length; i++) {
+                double want = b.cond()[i] + w * (b.cond()[i] - bad[i]) + c * (b.cond()[i] - b.uncond()[i]);
+                assertEquals(want, both[i], 1e-4, "value " + i);
+            }
             long weak1 = weak.forwardCalls();
             assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0.6, 1.0)).toFloatArray(), 1e-5f,
                     "outside the interval the good network runs alone");
@@ -164,6 +174,49 @@ class PipelineTest {
             assertArrayEquals(g, p.predict(x, 300, null, Guidance.of(2.0)).toFloatArray(), 1e-6f, "no guide: nothing to guide an unconditional net with");
             org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> p.withGuide(classes));
             assertTrue(e.getMessage().startsWith("the guide network must draw the same images and classes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void projectedGuidanceWeightsThePartAlongTheConditionalX0ComputedInDouble() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            DiffusionPipeline p = guidable(net);
+            Branches b = branches(m, net); // v prediction at t = 500
+            float[] x = b.x().toFloatArray();
+            double ab = diffusion.schedule().alphaBar(500);
+            double k = -Math.sqrt(1 - ab); // d x0 / d v
+            double w = 2.0;
+            for (double eta : new double[] {0.0, 0.3, 1.0}) {
+                float[] got = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0, 1, eta, 0)).toFloatArray();
+                for (int img = 0; img < 2; img++) {
+                    double[] x0c = new double[64];
+                    double[] dx0 = new double[64];
+                    double norm = 0;
+                    for (int i = 0; i < 64; i++) {
+                        int j = img * 64 + i;
+                        x0c[i] = Math.sqrt(ab) * x[j] + k * b.cond()[j];
+                        dx0[i] = k * (b.cond()[j] - b.uncond()[j]);
+                        norm += x0c[i] * x0c[i];
+                    }
+                    double along = 0;
+                    for (int i = 0; i < 64; i++) {
+                        along += dx0[i] * x0c[i] / Math.sqrt(norm);
+                    }
+                    double moved = 0; // x0(guided) - x0(cond) along x0(cond)
+                    for (int i = 0; i < 64; i++) {
+                        int j = img * 64 + i;
+                        double par = along * x0c[i] / Math.sqrt(norm);
+                        double want = b.cond()[j] + w * (dx0[i] - (1 - eta) * par) / k;
+                        assertEquals(want, got[j], 1e-4 * Math.max(1, Math.abs(want)), "eta " + eta + " image " + img + " value " + i);
+                        moved += k * (got[j] - b.cond()[j]) * x0c[i] / Math.sqrt(norm);
+                    }
+                    assertTrue(Math.abs(along) > 1e-3, "the guidance has a part along x0(cond) to weight");
+                    assertEquals(w * eta * along, moved, 1e-3 * Math.max(1, Math.abs(along)), "eta " + eta + ": guided x0 moves eta times as far along x0(cond)");
+                }
+            }
+            org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class,
+                    () -> new Guidance(1, 0, 0, 1, 1.5, 0));
+            assertEquals("--guidance-parallel must be in [0, 1], got 1.5", e.getMessage());
         }
     }
 
