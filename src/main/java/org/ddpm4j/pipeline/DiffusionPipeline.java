@@ -165,12 +165,13 @@ public final class DiffusionPipeline {
         if (guide != null) { // autoguidance: the weak network, given the same class, stands in for the unconditional branch
             weak = guide.forward(x, ts, cls, false);
         }
+        NDArray unit = g.parallel() == 1 ? null : unitX0(cond, x, t); // shared by both directions
         NDArray guided = cond;
         if (weak != null) {
-            guided = guided.add(direction(cond, weak, x, t, g).mul((float) g.scale()));
+            guided = guided.add(direction(cond, weak, unit, t, g).mul((float) g.scale()));
         }
         if (uncond != null) {
-            guided = guided.add(direction(cond, uncond, x, t, g).mul((float) (weak != null ? g.cfg() : g.scale())));
+            guided = guided.add(direction(cond, uncond, unit, t, g).mul((float) (weak != null ? g.cfg() : g.scale())));
         }
         if (g.rescale() == 0) {
             return guided;
@@ -179,26 +180,26 @@ public final class DiffusionPipeline {
         return rescaled.mul((float) g.rescale()).add(guided.mul((float) (1 - g.rescale())));
     }
 
-    /** cond - away, with its part along x0(cond) weighted by the guidance's η. */
-    private NDArray direction(NDArray cond, NDArray away, NDArray x, int t, Guidance g) {
-        NDArray delta = cond.sub(away);
-        return g.parallel() == 1 ? delta : weightParallel(delta, cond, x, t, g.parallel());
+    /** x0(cond) / |x0(cond)| per image: (B, N), the axis that {@code --guidance-parallel} weights. */
+    private NDArray unitX0(NDArray cond, NDArray x, int t) {
+        NDArray x0 = sampler.diffusion().predictX0(cond, x, t).reshape(x.getShape().get(0), -1);
+        return x0.div(x0.square().sum(new int[] {1}, true).sqrt().add(1e-12f));
     }
 
     /**
-     * The guidance direction {@code delta} (output space) with its part along x0(cond) weighted by {@code eta}
-     * (see {@link Guidance}): in x0 space delta becomes delta_orth + eta delta_par, the projection taken per
-     * image onto the unit vector x0(cond) / |x0(cond)|; mapped back to output space by the same factor.
+     * cond - away (output space) with its part along x0(cond) weighted by the guidance's η (see {@link Guidance}):
+     * in x0 space the direction becomes delta_orth + η delta_par, the projection taken per image onto
+     * {@code unit} (from {@link #unitX0}, null when η = 1); mapped back to output space by the same factor.
      */
-    private NDArray weightParallel(NDArray delta, NDArray cond, NDArray x, int t, double eta) {
-        GaussianDiffusion d = sampler.diffusion();
-        long b = x.getShape().get(0);
-        float k = (float) d.x0Coefficient(t);
-        NDArray unit = d.predictX0(cond, x, t).reshape(b, -1);
-        unit = unit.div(unit.square().sum(new int[] {1}, true).sqrt().add(1e-12f)); // (B, N), |unit| = 1
-        NDArray dx0 = delta.reshape(b, -1).mul(k);
+    private NDArray direction(NDArray cond, NDArray away, NDArray unit, int t, Guidance g) {
+        NDArray delta = cond.sub(away);
+        if (unit == null) {
+            return delta;
+        }
+        float k = (float) sampler.diffusion().x0Coefficient(t);
+        NDArray dx0 = delta.reshape(unit.getShape()).mul(k);
         NDArray par = unit.mul(dx0.mul(unit).sum(new int[] {1}, true)); // (B, N)
-        return dx0.sub(par.mul((float) (1 - eta))).div(k).reshape(delta.getShape());
+        return dx0.sub(par.mul((float) (1 - g.parallel()))).div(k).reshape(delta.getShape());
     }
 
     /** Standard deviation of each image over all its values: (B, 1, 1, 1). */
