@@ -138,6 +138,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", description = "U-Net dropout (default: 0).")
     Float dropout;
 
+    @Option(names = "--scale-shift", description = "U-Net residual blocks scale and shift their GroupNorm by the time"
+            + " (and class) embedding, GN(h) * (1 + s) + b, instead of adding it (default: off).")
+    boolean scaleShift;
+
     @Option(names = "--skip-nonfinite", description = "Skip batches whose loss is NaN or infinite instead of stopping.")
     boolean skipNonFinite;
 
@@ -261,7 +265,10 @@ final class TrainCommand implements Callable<Integer> {
         UNetConfig def = UNetConfig.defaults();
         UNetConfig uc = seedModel ? null : new UNetConfig(or(base, def.baseChannels()), mults != null ? mults : def.channelMults(),
                 or(blocks, def.blocksPerLevel()), attention != null ? attention : new int[] {(mults != null ? mults.length : def.channelMults().length) - 1},
-                def.heads(), def.groups(), or(dropout, def.dropout()));
+                def.heads(), def.groups(), or(dropout, def.dropout()), scaleShift);
+        if (seedModel && scaleShift) {
+            throw new DdpmException("--scale-shift is a U-Net setting; the seed network has no residual blocks");
+        }
         // image shape comes from the data; 1 x 28 x 28 is a placeholder until it is loaded
         ModelConfig mc = new ModelConfig(seedModel ? ModelConfig.SEED : ModelConfig.UNET, 1, 28, uc);
         int se = or(sampleEvery, seedModel ? 0 : 1000);

@@ -14,7 +14,9 @@ import ai.djl.util.PairList;
 
 /**
  * The DDPM residual block: GN -> SiLU -> conv3x3, plus the projected time embedding, then
- * GN -> SiLU -> dropout -> conv3x3, added to the input (through a 1x1 conv when channels change).
+ * GN -> SiLU -> dropout -> conv3x3, added to the input (through a 1x1 conv when channels change). With
+ * {@code scaleShift} the embedding is projected to a scale s and a shift b per channel and the middle step
+ * becomes GN(h) * (1 + s) + b -> SiLU (ADM's adaptive GroupNorm) instead of adding it before that GN.
  *
  * <p>Inputs: h (B, Cin, H, W) and the time embedding (B, E); output (B, Cout, H, W).
  */
@@ -29,13 +31,15 @@ final class ResBlock extends AbstractBlock {
     private final Dropout dropout;
     private final Conv2d conv2;
     private final Conv2d skip;
+    private final boolean scaleShift;
 
-    ResBlock(int in, int out, int groups, float dropoutRate) {
+    ResBlock(int in, int out, int groups, float dropoutRate, boolean scaleShift) {
         this.in = in;
         this.out = out;
+        this.scaleShift = scaleShift;
         norm1 = addChildBlock("norm1", new GroupNorm(groups, in));
         conv1 = addChildBlock("conv1", Layers.conv(out, 3, 1));
-        timeProj = addChildBlock("time", Layers.linear(out));
+        timeProj = addChildBlock("time", Layers.linear(scaleShift ? 2 * out : out));
         norm2 = addChildBlock("norm2", new GroupNorm(groups, out));
         dropout = dropoutRate > 0 ? addChildBlock("dropout", Dropout.builder().optRate(dropoutRate).build()) : null;
         conv2 = addChildBlock("conv2", Layers.conv(out, 3, 1));
@@ -47,9 +51,16 @@ final class ResBlock extends AbstractBlock {
         NDArray x = inputs.get(0);
         NDArray temb = inputs.get(1); // (B, E), already passed through SiLU by the U-Net
         NDArray h = Layers.apply(conv1, ps, Layers.silu(Layers.apply(norm1, ps, x, training)), training);
-        NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, out, 1, 1);
-        h = h.add(t);
-        h = Layers.silu(Layers.apply(norm2, ps, h, training));
+        if (scaleShift) {
+            NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, 2 * out, 1, 1);
+            NDList ss = t.split(2, 1); // scale (B, out, 1, 1), then shift
+            h = Layers.apply(norm2, ps, h, training).mul(ss.get(0).add(1f)).add(ss.get(1));
+            h = Layers.silu(h);
+        } else {
+            NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, out, 1, 1);
+            h = h.add(t);
+            h = Layers.silu(Layers.apply(norm2, ps, h, training));
+        }
         if (dropout != null) {
             h = Layers.apply(dropout, ps, h, training);
         }

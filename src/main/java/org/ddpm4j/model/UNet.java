@@ -66,7 +66,7 @@ public final class UNet extends AbstractBlock {
         for (int i = 0; i < levels; i++) {
             int out = base * cfg.channelMults()[i];
             for (int j = 0; j < cfg.blocksPerLevel(); j++) {
-                down.add(addChildBlock("down" + i + "_res" + j, new ResBlock(ch, out, cfg.groups(), cfg.dropout())));
+                down.add(addChildBlock("down" + i + "_res" + j, new ResBlock(ch, out, cfg.groups(), cfg.dropout(), cfg.scaleShift())));
                 ch = out;
                 if (cfg.hasAttention(i)) {
                     down.add(addChildBlock("down" + i + "_attn" + j, new SelfAttention(ch, cfg.heads(), cfg.groups())));
@@ -78,14 +78,14 @@ public final class UNet extends AbstractBlock {
                 skipChannels.add(ch);
             }
         }
-        mid1 = addChildBlock("mid1", new ResBlock(ch, ch, cfg.groups(), cfg.dropout()));
+        mid1 = addChildBlock("mid1", new ResBlock(ch, ch, cfg.groups(), cfg.dropout(), cfg.scaleShift()));
         midAttn = addChildBlock("mid_attn", new SelfAttention(ch, cfg.heads(), cfg.groups()));
-        mid2 = addChildBlock("mid2", new ResBlock(ch, ch, cfg.groups(), cfg.dropout()));
+        mid2 = addChildBlock("mid2", new ResBlock(ch, ch, cfg.groups(), cfg.dropout(), cfg.scaleShift()));
         for (int i = levels - 1; i >= 0; i--) {
             int out = base * cfg.channelMults()[i];
             for (int j = 0; j <= cfg.blocksPerLevel(); j++) {
                 int skip = skipChannels.remove(skipChannels.size() - 1);
-                up.add(addChildBlock("up" + i + "_res" + j, new ResBlock(ch + skip, out, cfg.groups(), cfg.dropout())));
+                up.add(addChildBlock("up" + i + "_res" + j, new ResBlock(ch + skip, out, cfg.groups(), cfg.dropout(), cfg.scaleShift())));
                 ch = out;
                 if (cfg.hasAttention(i)) {
                     up.add(addChildBlock("up" + i + "_attn" + j, new SelfAttention(ch, cfg.heads(), cfg.groups())));

@@ -13,9 +13,12 @@ import org.ddpm4j.DdpmException;
  * @param heads attention heads
  * @param groups GroupNorm groups (must divide every channel count)
  * @param dropout dropout rate inside residual blocks
+ * @param scaleShift how the time (and class) embedding enters a residual block: false adds it to the
+ *     activations (DDPM), true scales and shifts the second GroupNorm's output by it, {@code GN(h) * (1 + s) + b}
+ *     (adaptive group normalisation, Dhariwal and Nichol 2021). Configs written before it existed read as false.
  */
 public record UNetConfig(int baseChannels, int[] channelMults, int blocksPerLevel, int[] attentionLevels, int heads,
-        int groups, float dropout) {
+        int groups, float dropout, boolean scaleShift) {
 
     public UNetConfig {
         if (baseChannels < 4 || baseChannels > 1024) {
@@ -60,6 +63,17 @@ public record UNetConfig(int baseChannels, int[] channelMults, int blocksPerLeve
         return new UNetConfig(8, new int[] {1, 2}, 1, new int[] {1}, 2, 4, 0f);
     }
 
+    /** The same settings with the embedding added to the activations (the DDPM residual block). */
+    public UNetConfig(int baseChannels, int[] channelMults, int blocksPerLevel, int[] attentionLevels, int heads, int groups,
+            float dropout) {
+        this(baseChannels, channelMults, blocksPerLevel, attentionLevels, heads, groups, dropout, false);
+    }
+
+    /** These settings with {@code scaleShift} set. */
+    public UNetConfig withScaleShift(boolean on) {
+        return new UNetConfig(baseChannels, channelMults, blocksPerLevel, attentionLevels, heads, groups, dropout, on);
+    }
+
     boolean hasAttention(int level) {
         return Arrays.stream(attentionLevels).anyMatch(a -> a == level);
     }
@@ -77,7 +91,8 @@ public record UNetConfig(int baseChannels, int[] channelMults, int blocksPerLeve
     public boolean equals(Object o) {
         return o instanceof UNetConfig u && u.baseChannels == baseChannels && Arrays.equals(u.channelMults, channelMults)
                 && u.blocksPerLevel == blocksPerLevel && Arrays.equals(u.attentionLevels, attentionLevels)
-                && u.heads == heads && u.groups == groups && Float.compare(u.dropout, dropout) == 0;
+                && u.heads == heads && u.groups == groups && Float.compare(u.dropout, dropout) == 0
+                && u.scaleShift == scaleShift;
     }
 
     @Override
@@ -88,6 +103,6 @@ public record UNetConfig(int baseChannels, int[] channelMults, int blocksPerLeve
     @Override
     public String toString() {
         return "UNet(base=" + baseChannels + ", mults=" + Arrays.toString(channelMults) + ", blocks=" + blocksPerLevel
-                + ", attention=" + Arrays.toString(attentionLevels) + ")";
+                + ", attention=" + Arrays.toString(attentionLevels) + (scaleShift ? ", scale-shift" : "") + ")";
     }
 }

@@ -231,6 +231,18 @@ public class CliTest {
         assertEquals(0, rs.code(), rs.err());
         assertTrue(Files.exists(rescaled.resolve("000001.png")));
         assertOneLineError(run("train", "--data", "idx:" + data, "--conditional", "--digit", "1", "--out", dir.resolve("x").toString()), 1, "drop --digit");
+        // --scale-shift: the embedding scales and shifts the residual blocks' GroupNorm; kept in the run, sampled like any other
+        Path ss = dir.resolve("cond-ss");
+        assertEquals(0, run("train", "--data", "idx:" + data, "--conditional", "--steps", "2", "--batch", "4", "--base", "8",
+                "--mults", "1,2", "--blocks", "1", "--scale-shift", "--out", ss.toString()).code());
+        assertTrue(Run.open(ss).model().unet().scaleShift(), "scale-shift is part of the model config");
+        assertFalse(Run.open(runDir).model().unet().scaleShift(), "off by default");
+        Path ssOut = dir.resolve("ss-out");
+        Result sr = run("sample", "--run", ss.toString(), "--class", "1", "--n", "2", "--steps", "3", "--guidance", "1", "--out", ssOut.toString());
+        assertEquals(0, sr.code(), sr.err());
+        assertTrue(Files.exists(ssOut.resolve("000001.png")));
+        assertOneLineError(run("train", "--data", "idx:" + data, "--model", "seed", "--scale-shift", "--out", dir.resolve("x").toString()), 1,
+                "--scale-shift is a U-Net setting");
 
         // inpainting: a 8x8 image and masks
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
