@@ -34,27 +34,40 @@ class GroupNormTest {
             Tensors.copyInto(gn.getParameters().get("beta").getArray(), beta);
             NDArray y = gn.forward(new ParameterStore(m, false), new NDList(m.create(x, new Shape(b, c, h, w))), false).singletonOrThrow();
             float[] got = y.toFloatArray();
-            int per = c / groups * h * w;
-            for (int n = 0; n < b; n++) {
-                for (int g = 0; g < groups; g++) {
-                    int off = n * c * h * w + g * per;
-                    double mean = 0;
-                    for (int i = 0; i < per; i++) {
-                        mean += x[off + i];
-                    }
-                    mean /= per;
-                    double var = 0;
-                    for (int i = 0; i < per; i++) {
-                        var += (x[off + i] - mean) * (x[off + i] - mean);
-                    }
-                    var /= per; // biased, as torch.nn.GroupNorm
-                    for (int i = 0; i < per; i++) {
-                        int ch = g * (c / groups) + i / (h * w);
-                        double expected = (x[off + i] - mean) / Math.sqrt(var + 1e-5) * gamma[ch] + beta[ch];
-                        assertEquals(expected, got[off + i], 1e-4, "n=" + n + " g=" + g + " i=" + i);
-                    }
+            double[] xd = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                xd[i] = x[i];
+            }
+            double[] expected = reference(xd, b, c, h * w, groups, gamma, beta);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(expected[i], got[i], 1e-4, "i=" + i);
+            }
+        }
+    }
+
+    /** torch.nn.GroupNorm over (b, c, hw) in double: biased variance per group, eps 1e-5, per-channel affine. */
+    static double[] reference(double[] x, int b, int c, int hw, int groups, float[] gamma, float[] beta) {
+        double[] y = new double[x.length];
+        int per = c / groups * hw;
+        for (int n = 0; n < b; n++) {
+            for (int g = 0; g < groups; g++) {
+                int off = n * c * hw + g * per;
+                double mean = 0;
+                for (int i = 0; i < per; i++) {
+                    mean += x[off + i];
+                }
+                mean /= per;
+                double var = 0;
+                for (int i = 0; i < per; i++) {
+                    var += (x[off + i] - mean) * (x[off + i] - mean);
+                }
+                var /= per; // biased, as torch.nn.GroupNorm
+                for (int i = 0; i < per; i++) {
+                    int ch = g * (c / groups) + i / hw;
+                    y[off + i] = (x[off + i] - mean) / Math.sqrt(var + 1e-5) * gamma[ch] + beta[ch];
                 }
             }
         }
+        return y;
     }
 }

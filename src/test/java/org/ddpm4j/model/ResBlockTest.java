@@ -147,30 +147,8 @@ class ResBlockTest {
         return d;
     }
 
-    /** torch.nn.GroupNorm over (B, c, H, W): biased variance, eps 1e-5, per-channel affine. */
     private static double[] groupNorm(double[] x, int c, float[] gamma, float[] beta) {
-        double[] y = new double[x.length];
-        int per = c / GROUPS * H * W;
-        for (int b = 0; b < B; b++) {
-            for (int g = 0; g < GROUPS; g++) {
-                int off = b * c * H * W + g * per;
-                double mean = 0;
-                for (int i = 0; i < per; i++) {
-                    mean += x[off + i];
-                }
-                mean /= per;
-                double var = 0;
-                for (int i = 0; i < per; i++) {
-                    var += (x[off + i] - mean) * (x[off + i] - mean);
-                }
-                var /= per;
-                for (int i = 0; i < per; i++) {
-                    int ch = g * (c / GROUPS) + i / (H * W);
-                    y[off + i] = (x[off + i] - mean) / Math.sqrt(var + 1e-5) * gamma[ch] + beta[ch];
-                }
-            }
-        }
-        return y;
+        return GroupNormTest.reference(x, B, c, H * W, GROUPS, gamma, beta);
     }
 
     /** 3x3 convolution, stride 1, zero padding 1; weight (out, in, 3, 3). */
