@@ -51,16 +51,14 @@ final class ResBlock extends AbstractBlock {
         NDArray x = inputs.get(0);
         NDArray temb = inputs.get(1); // (B, E), already passed through SiLU by the U-Net
         NDArray h = Layers.apply(conv1, ps, Layers.silu(Layers.apply(norm1, ps, x, training)), training);
+        NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, scaleShift ? 2 * out : out, 1, 1);
         if (scaleShift) {
-            NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, 2 * out, 1, 1);
             NDList ss = t.split(2, 1); // scale (B, out, 1, 1), then shift
             h = Layers.apply(norm2, ps, h, training).mul(ss.get(0).add(1f)).add(ss.get(1));
-            h = Layers.silu(h);
         } else {
-            NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, out, 1, 1);
-            h = h.add(t);
-            h = Layers.silu(Layers.apply(norm2, ps, h, training));
+            h = Layers.apply(norm2, ps, h.add(t), training);
         }
+        h = Layers.silu(h);
         if (dropout != null) {
             h = Layers.apply(dropout, ps, h, training);
         }
