@@ -25,14 +25,14 @@ import org.ddpm4j.DdpmException;
  * only scales the image up, which shows as saturated, over-contrasted strokes; the orthogonal part changes
  * what is drawn. η = 1 is plain guidance.
  *
- * @param scale guidance scale w, 0 for none
- * @param rescale φ in [0, 1], 0 for none
- * @param from lowest noise level t / T that is guided, in [0, 1]
- * @param to highest noise level t / T that is guided, in [from, 1]
  * <p>With autoguidance (a guide network), {@code cfg} > 0 adds a classifier-free term on top:
  * {@code g = good + scale (good - weak) + cfg (good - uncond)}, the good network's conditional and
  * unconditional branches in one batched call, the weak network in another.
  *
+ * @param scale guidance scale w, 0 for none
+ * @param rescale φ in [0, 1], 0 for none
+ * @param from lowest noise level t / T that is guided, in [0, 1]
+ * @param to highest noise level t / T that is guided, in [from, 1]
  * @param parallel η in [0, 1], the weight of the guidance's part along x0(cond); 1 = plain guidance
  * @param cfg the classifier-free scale added to autoguidance, 0 for none (used only with a guide network)
  */

@@ -51,11 +51,6 @@ public final class AncestralSampler implements Sampler {
     }
 
     @Override
-    public int diffusionSteps() {
-        return diffusion.schedule().steps();
-    }
-
-    @Override
     public int[] timesteps(int numSteps) {
         return spacing.timesteps(diffusion.schedule().steps(), numSteps);
     }

@@ -36,11 +36,6 @@ public final class DpmSolverPlusPlus implements Sampler {
     }
 
     @Override
-    public int diffusionSteps() {
-        return diffusion.schedule().steps();
-    }
-
-    @Override
     public int[] timesteps(int numSteps) {
         return spacing.timesteps(diffusion.schedule().steps(), numSteps);
     }

@@ -20,7 +20,9 @@ public interface Sampler {
     GaussianDiffusion diffusion();
 
     /** T, the number of diffusion steps of the schedule this sampler walks (timesteps are 0..T-1). */
-    int diffusionSteps();
+    default int diffusionSteps() {
+        return diffusion().schedule().steps();
+    }
 
     /** The timesteps to visit, strictly decreasing, one network call each. */
     int[] timesteps(int numSteps);
