@@ -51,8 +51,8 @@ public final class AncestralSampler implements Sampler {
     }
 
     @Override
-    public int[] timesteps(int numSteps) {
-        return spacing.timesteps(diffusion.schedule().steps(), numSteps);
+    public TimestepSpacing spacing() {
+        return spacing;
     }
 
     @Override

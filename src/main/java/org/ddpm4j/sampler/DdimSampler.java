@@ -39,8 +39,8 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override
-    public int[] timesteps(int numSteps) {
-        return spacing.timesteps(diffusion.schedule().steps(), numSteps);
+    public TimestepSpacing spacing() {
+        return spacing;
     }
 
     @Override

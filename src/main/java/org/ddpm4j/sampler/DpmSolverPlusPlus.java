@@ -36,8 +36,8 @@ public final class DpmSolverPlusPlus implements Sampler {
     }
 
     @Override
-    public int[] timesteps(int numSteps) {
-        return spacing.timesteps(diffusion.schedule().steps(), numSteps);
+    public TimestepSpacing spacing() {
+        return spacing;
     }
 
     @Override

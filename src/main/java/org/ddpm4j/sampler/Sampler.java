@@ -24,8 +24,13 @@ public interface Sampler {
         return diffusion().schedule().steps();
     }
 
+    /** How this sampler spreads its network calls over the T diffusion steps. */
+    TimestepSpacing spacing();
+
     /** The timesteps to visit, strictly decreasing, one network call each. */
-    int[] timesteps(int numSteps);
+    default int[] timesteps(int numSteps) {
+        return spacing().timesteps(diffusionSteps(), numSteps);
+    }
 
     /**
      * One reverse step from x_t to x_{tPrev}.
