@@ -2,7 +2,6 @@ import java.util.Locale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.util.ProgressBar;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.GaussianDiffusion;
@@ -13,7 +12,6 @@ import org.ddpm4j.pipeline.DiffusionPipeline;
 import org.ddpm4j.pipeline.Guidance;
 import org.ddpm4j.pipeline.StepListener;
 import org.ddpm4j.sampler.SamplerConfig;
-import org.ddpm4j.util.Noise;
 import org.ddpm4j.util.Rng;
 import org.ddpm4j.util.Tensors;
 
@@ -39,6 +37,9 @@ public class SelfCheck {
         ImageSet all = r.loadData(System.err);
         GaussianDiffusion diff = r.diffusion().build();
         int T = diff.schedule().steps();
+        int[] levels = new int[K]; // t = (k + 1/2) T / K
+        for (int kk = 0; kk < K; kk++) levels[kk] = (int) Math.floor((kk + 0.5) * T / K);
+        int ch = r.model().channels(), size = r.model().size(), pix = ch * size * size;
         try (TrainedClassifier clf = TrainedClassifier.forData(all, Meter.V3, System.err);
              NDManager m = NDManager.newBaseManager(); Denoiser net = r.loadModel(m, true)) {
             long t0 = System.nanoTime();
@@ -46,7 +47,7 @@ public class SelfCheck {
             float[] imgs;
             if (java.nio.file.Files.exists(cache)) {
                 java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(cache));
-                imgs = new float[n * 784]; bb.asFloatBuffer().get(imgs);
+                imgs = new float[n * pix]; bb.asFloatBuffer().get(imgs);
             } else {
             imgs = new DiffusionPipeline(net, new SamplerConfig("ddim", 1, "trailing", "beta", true).build(diff))
                     .generate(n, 50, 250, new Rng(seed), StepListener.NONE, classes, Guidance.of(0));
@@ -54,8 +55,7 @@ public class SelfCheck {
             java.nio.file.Files.write(cache, bb.array());
             }
             System.err.printf("generated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            int[] meter = clf.predict(imgs, n, 1, 28);
-            int pix = 28 * 28;
+            int[] meter = clf.predict(imgs, n, ch, size);
             double[][][] err = new double[K][n][k]; // v-error per t, image, class
             Rng nr = new Rng(777);
             int B = 50; // images per call: B*10 = 500
@@ -63,7 +63,7 @@ public class SelfCheck {
             Tensors.inferenceOnThisThread();
             for (int s = 0; s < n; s += B) {
                 for (int kk = 0; kk < K; kk++) {
-                    int t = (int) Math.floor((kk + 0.5) * T / K);
+                    int t = levels[kk];
                     try (NDManager sm = m.newSubManager()) {
                         float[] x0 = new float[B * k * pix];
                         float[] cl = new float[B * k];
@@ -74,7 +74,7 @@ public class SelfCheck {
                         float[] e1 = nr.gaussians(B * pix);
                         float[] eps = new float[B * k * pix];
                         for (int i = 0; i < B; i++) for (int c = 0; c < k; c++) System.arraycopy(e1, i * pix, eps, (i * k + c) * pix, pix);
-                        Shape sh = new Shape(B * k, 1, 28, 28);
+                        Shape sh = new Shape(B * k, ch, size, size);
                         NDArray X0 = Tensors.fromJava(sm, x0, sh), E = Tensors.fromJava(sm, eps, sh);
                         int[] tt = new int[B * k];
                         java.util.Arrays.fill(tt, t);
@@ -90,17 +90,18 @@ public class SelfCheck {
             String[] names = {"v", "eps", "x0"};
             for (int w = 0; w < 3; w++) {
                 for (int lo = 0; lo < 2; lo++) {
+                double[] weight = new double[K]; // per level: 0 when left out, else the loss weighting
+                for (int kk = 0; kk < K; kk++) {
+                    double ab = diff.schedule().alphaBar(levels[kk]);
+                    weight[kk] = lo == 1 && levels[kk] > T / 2 ? 0 : w == 0 ? 1 : w == 1 ? ab : 1 - ab;
+                }
                 int agree = 0, meterOk = 0, acc = 0, accOk = 0, rejMeterWrong = 0;
                 for (int i = 0; i < n; i++) {
                     double best = Double.MAX_VALUE; int arg = -1;
                     for (int c = 0; c < k; c++) {
                         double sum = 0;
                         for (int kk = 0; kk < K; kk++) {
-                            int t = (int) Math.floor((kk + 0.5) * T / K);
-                            if (lo == 1 && t > T / 2) continue;
-                            double ab = diff.schedule().alphaBar(t);
-                            double wt = w == 0 ? 1 : w == 1 ? ab : 1 - ab;
-                            sum += wt * err[kk][i][c];
+                            sum += weight[kk] * err[kk][i][c];
                         }
                         if (sum < best) { best = sum; arg = c; }
                     }
