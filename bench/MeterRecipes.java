@@ -9,8 +9,8 @@ import org.ddpm4j.util.Rng;
 
 /**
  * Held-out accuracy and training time of classifier recipes on the embedded MNIST: how meter 3 was chosen.
- * Usage: java -cp "target/ddpm4j.jar:target/lib/*" bench/MeterRecipes.java [v2] [v3] [widths:convs:epochs:shift:cos ...]
- * e.g. 32,64:2:15:2:1 is meter 3.
+ * Usage: java -cp "target/ddpm4j.jar:target/lib/*" bench/MeterRecipes.java [v2] [v3] [widths:convs:epochs:shift:cos[:rotate[:dropout]] ...]
+ * e.g. 32,64:2:30:2:1 is meter 3; rotate R turns by up to R degrees and scales by up to R%, dropout is a share of the features.
  */
 public class MeterRecipes {
     public static void main(String[] args) {
@@ -29,7 +29,8 @@ public class MeterRecipes {
                 for (int i = 0; i < w.length; i++) {
                     widths[i] = Integer.parseInt(w[i]);
                 }
-                m = new Meter(0, widths, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), p[4].equals("1"));
+                m = new Meter(0, widths, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), p[4].equals("1"),
+                        p.length > 5 ? Integer.parseInt(p[5]) : 0, p.length > 6 ? Double.parseDouble(p[6]) : 0);
             }
             long t0 = System.nanoTime();
             try (TrainedClassifier c = TrainedClassifier.train(mnist, 10, new Rng(20240229L), m, quiet)) {

@@ -23,7 +23,8 @@ import org.ddpm4j.model.Layers;
  * stages of one conv (16, 32 filters), meter 3 two stages of two (32, 64). Works at any image size >= 4 and
  * 1 or 3 channels.
  *
- * <p>Output: NDList(logits (B, K), features (B, 128)).
+ * <p>Input: NDList(images (B, C, H, W)[, dropout mask (B, 128) while training]). Output: NDList(logits (B, K),
+ * features (B, 128)).
  */
 public final class Classifier extends AbstractBlock {
 
@@ -58,7 +59,7 @@ public final class Classifier extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray h = inputs.singletonOrThrow();
+        NDArray h = inputs.get(0);
         int k = 0;
         for (int stage = 0; stage < widths.length; stage++) {
             for (int i = 0; i < convsPerStage; i++) {
@@ -68,7 +69,8 @@ public final class Classifier extends AbstractBlock {
         }
         h = h.reshape(h.getShape().get(0), -1); // (B, last width * H/4 * W/4)
         NDArray f = Activation.relu(Layers.apply(fc1, ps, h, training));
-        return new NDList(Layers.apply(fc2, ps, f, training), f);
+        NDArray kept = inputs.size() > 1 ? f.mul(inputs.get(1)) : f; // training: a dropout mask on the features
+        return new NDList(Layers.apply(fc2, ps, kept, training), f);
     }
 
     @Override

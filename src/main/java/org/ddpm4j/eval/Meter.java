@@ -14,8 +14,11 @@ import org.ddpm4j.DdpmException;
  * @param epochs passes over the 90% of the data the classifier trains on
  * @param shift training images are moved by up to this many pixels in x and y (0: no augmentation)
  * @param cosine Adam's learning rate decays from 2e-3 to 0 along a cosine (else it stays 2e-3)
+ * @param rotate training images are also turned by up to this many degrees and scaled by up to {@code rotate}% about
+ *     their centre (bilinear; 0: shifts only)
+ * @param dropout share of the 128 features zeroed (and the rest scaled up) in each training step (0: none)
  */
-public record Meter(int version, int[] widths, int convsPerStage, int epochs, int shift, boolean cosine) {
+public record Meter(int version, int[] widths, int convsPerStage, int epochs, int shift, boolean cosine, int rotate, double dropout) {
 
     /** The meter of every number measured up to 2026-11-27: a 2-conv CNN trained for 5 epochs. */
     public static final Meter V2 = new Meter(2, new int[] {16, 32}, 1, 5, 0, false);
@@ -23,8 +26,16 @@ public record Meter(int version, int[] widths, int convsPerStage, int epochs, in
     /** Four 3x3 convs (32, 32, 64, 64), shifts of up to 2 px, 30 epochs, cosine decay. */
     public static final Meter V3 = new Meter(3, new int[] {32, 64}, 2, 30, 2, true);
 
+    /** A recipe with shifts only and no dropout (meters 2 and 3). */
+    public Meter(int version, int[] widths, int convsPerStage, int epochs, int shift, boolean cosine) {
+        this(version, widths, convsPerStage, epochs, shift, cosine, 0, 0);
+    }
+
     public Meter {
         widths = widths.clone();
+        if (rotate < 0 || rotate > 45 || dropout < 0 || dropout >= 1) {
+            throw new IllegalArgumentException("rotate must be in 0..45 and dropout in [0, 1)");
+        }
     }
 
     /** A copy: a meter's recipe cannot change after it is made. */
@@ -47,6 +58,7 @@ public record Meter(int version, int[] widths, int convsPerStage, int epochs, in
      * key it had before meters had versions, so its existing caches stay valid.
      */
     String key() {
-        return version == 2 ? "v2" : "v" + version + Arrays.toString(widths) + "x" + convsPerStage + "e" + epochs + "s" + shift + (cosine ? "cos" : "");
+        return version == 2 ? "v2" : "v" + version + Arrays.toString(widths) + "x" + convsPerStage + "e" + epochs + "s" + shift + (cosine ? "cos" : "")
+                + (rotate > 0 ? "r" + rotate : "") + (dropout > 0 ? "d" + dropout : "");
     }
 }

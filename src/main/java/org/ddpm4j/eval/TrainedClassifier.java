@@ -195,21 +195,35 @@ public final class TrainedClassifier implements AutoCloseable {
                 float[] onehot = new float[b * classes];
                 for (int i = 0; i < b; i++) {
                     int idx = train[order[s + i]];
-                    if (meter.shift() == 0) {
+                    if (meter.shift() == 0 && meter.rotate() == 0) {
                         data.copyImage(idx, x, i * per);
                     } else {
                         data.copyImage(idx, one, 0);
                         int dx = rng.nextInt(2 * meter.shift() + 1) - meter.shift();
                         int dy = rng.nextInt(2 * meter.shift() + 1) - meter.shift();
-                        shift(one, x, i * per, data.channels(), data.height(), data.width(), dx, dy);
+                        if (meter.rotate() == 0) {
+                            shift(one, x, i * per, data.channels(), data.height(), data.width(), dx, dy);
+                        } else {
+                            double angle = Math.toRadians(meter.rotate() * (2 * rng.nextDouble() - 1));
+                            double scale = 1 + meter.rotate() / 100.0 * (2 * rng.nextDouble() - 1);
+                            affine(one, x, i * per, data.channels(), data.height(), data.width(), angle, scale, dx, dy);
+                        }
                     }
                     onehot[i * classes + data.label(idx)] = 1;
                 }
                 try (NDScope scope = new NDScope()) {
                     NDArray xs = Tensors.fromJava(m, x, new Shape(b).addAll(img));
                     NDArray y = Tensors.fromJava(m, onehot, new Shape(b, classes));
+                    NDList in = new NDList(xs);
+                    if (meter.dropout() > 0) { // inverted dropout on the features, drawn from the seeded Rng
+                        float[] keep = new float[b * Classifier.FEATURES];
+                        for (int j = 0; j < keep.length; j++) {
+                            keep[j] = rng.nextDouble() < meter.dropout() ? 0f : (float) (1 / (1 - meter.dropout()));
+                        }
+                        in.add(Tensors.fromJava(m, keep, new Shape(b, Classifier.FEATURES)));
+                    }
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = block.forward(ps, new NDList(xs), true).get(0);
+                        NDArray logits = block.forward(ps, in, true).get(0);
                         NDArray loss = logits.logSoftmax(1).mul(y).sum(new int[] {1}).neg().mean(); // cross-entropy
                         gc.backward(loss);
                     }
@@ -230,6 +244,40 @@ public final class TrainedClassifier implements AutoCloseable {
             ok += pred[i] == data.label(test[i]) ? 1 : 0;
         }
         return new TrainedClassifier(m, block, classes, (double) ok / test.length, meter);
+    }
+
+    /**
+     * Turns one (C, H, W) image by {@code angle} radians and scales it by {@code scale} about its centre, then moves
+     * it by (dx, dy) pixels, into out[off..]: bilinear sampling, with the corner pixel's value outside the image.
+     */
+    static void affine(float[] img, float[] out, int off, int channels, int h, int w, double angle, double scale, int dx, int dy) {
+        double cy = (h - 1) / 2.0;
+        double cx = (w - 1) / 2.0;
+        double cos = Math.cos(angle) / scale;
+        double sin = Math.sin(angle) / scale;
+        for (int c = 0; c < channels; c++) {
+            float bg = img[c * h * w];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double u = x - dx - cx; // the output pixel, moved back and expressed about the centre
+                    double v = y - dy - cy;
+                    double sx = cos * u + sin * v + cx; // inverse rotation and scale
+                    double sy = -sin * u + cos * v + cy;
+                    int x0 = (int) Math.floor(sx);
+                    int y0 = (int) Math.floor(sy);
+                    double fx = sx - x0;
+                    double fy = sy - y0;
+                    double p = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int xx = x0 + (k & 1);
+                        int yy = y0 + (k >> 1);
+                        double wt = ((k & 1) == 1 ? fx : 1 - fx) * ((k >> 1) == 1 ? fy : 1 - fy);
+                        p += wt * (xx < 0 || yy < 0 || xx >= w || yy >= h ? bg : img[(c * h + yy) * w + xx]);
+                    }
+                    out[off + (c * h + y) * w + x] = (float) p;
+                }
+            }
+        }
     }
 
     /** Moves one (C, H, W) image by (dx, dy) pixels into out[off..], repeating the edge pixels into the gap. */

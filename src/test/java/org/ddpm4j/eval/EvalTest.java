@@ -137,6 +137,66 @@ class EvalTest {
     }
 
     @Test
+    void affineTurnsScalesAndMovesAboutTheCentre() {
+        int h = 4;
+        float[] img = new float[h * h];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = i;
+        }
+        float[] out = new float[h * h + 1];
+        TrainedClassifier.affine(img, out, 1, 1, h, h, 0, 1, 0, 0);
+        for (int i = 0; i < img.length; i++) {
+            assertEquals(img[i], out[1 + i], 1e-5, "no turn, scale 1, no move copies pixel " + i);
+        }
+        TrainedClassifier.affine(img, out, 1, 1, h, h, Math.PI / 2, 1, 0, 0);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < h; x++) { // a quarter turn lands on the grid: out(y, x) = in(h-1-x, y)
+                assertEquals(img[(h - 1 - x) * h + y], out[1 + y * h + x], 1e-4, "quarter turn at " + y + "," + x);
+            }
+        }
+        TrainedClassifier.affine(img, out, 1, 1, h, h, 0, 1, 1, 0);
+        for (int y = 0; y < h; y++) {
+            assertEquals(0f, out[1 + y * h], 1e-6, "moved right: outside is the corner value");
+            for (int x = 1; x < h; x++) {
+                assertEquals(img[y * h + x - 1], out[1 + y * h + x], 1e-5, "moved right by one at " + y + "," + x);
+            }
+        }
+        // scale 2 about the centre (1.5, 1.5): out(1, 1) samples in(1.25, 1.25), bilinear between 5, 6, 9 and 10
+        TrainedClassifier.affine(img, out, 1, 1, h, h, 0, 2, 0, 0);
+        assertEquals(0.5625 * 5 + 0.1875 * 6 + 0.1875 * 9 + 0.0625 * 10, out[1 + h + 1], 1e-5);
+    }
+
+    @Test
+    void aDropoutMaskReachesTheLogitsButNotTheFeatures() {
+        Meter m = new Meter(0, new int[] {4}, 1, 1, 0, false, 0, 0.5);
+        try (ai.djl.ndarray.NDManager nd = ai.djl.ndarray.NDManager.newBaseManager()) {
+            Classifier c = new Classifier(3, m);
+            c.initialize(nd, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(2, 1, 8, 8));
+            org.ddpm4j.model.TorchInit.apply(c.getParameters(), new Rng(3));
+            ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(nd, false);
+            ai.djl.ndarray.NDArray x = nd.randomNormal(new ai.djl.ndarray.types.Shape(2, 1, 8, 8));
+            ai.djl.ndarray.NDList plain = c.forward(ps, new ai.djl.ndarray.NDList(x), false);
+            ai.djl.ndarray.NDArray zeros = nd.zeros(new ai.djl.ndarray.types.Shape(2, Classifier.FEATURES));
+            ai.djl.ndarray.NDList dropped = c.forward(ps, new ai.djl.ndarray.NDList(x, zeros), true);
+            assertArrayEquals(plain.get(1).toFloatArray(), dropped.get(1).toFloatArray(), 1e-6f, "features are not masked");
+            float[] bias = null;
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : c.getParameters()) {
+                if (p.getKey().endsWith("fc2_bias")) {
+                    bias = p.getValue().getArray().toFloatArray();
+                }
+            }
+            float[] logits = dropped.get(0).toFloatArray();
+            for (int i = 0; i < logits.length; i++) {
+                assertEquals(bias[i % 3], logits[i], 1e-6, "every feature dropped leaves fc2's bias");
+            }
+            ai.djl.ndarray.NDList kept = c.forward(ps, new ai.djl.ndarray.NDList(x, nd.ones(new ai.djl.ndarray.types.Shape(2, Classifier.FEATURES))), true);
+            assertArrayEquals(plain.get(0).toFloatArray(), kept.get(0).toFloatArray(), 1e-5f, "a mask of ones changes nothing");
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Meter(0, new int[] {4}, 1, 1, 0, false, 0, 1));
+        assertEquals(Meter.V3.key(), new Meter(3, new int[] {32, 64}, 2, 30, 2, true, 0, 0).key(), "meter 3's cache key is unchanged");
+    }
+
+    @Test
     void meterVersionsAreTwoAndThree() {
         assertEquals(Meter.V2, Meter.of(2));
         assertEquals(Meter.V3, Meter.of(3));
