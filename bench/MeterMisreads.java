@@ -1,6 +1,3 @@
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -9,11 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
-import org.ddpm4j.eval.Classifier;
 import org.ddpm4j.eval.Meter;
 import org.ddpm4j.eval.TrainedClassifier;
 import org.ddpm4j.image.Images;
-import org.ddpm4j.model.TorchInit;
 import org.ddpm4j.util.Rng;
 
 /**
@@ -28,23 +23,16 @@ public class MeterMisreads {
         Meter meter = Meter.of(Integer.parseInt(a[0]));
         int pix = all.imageSize();
         int size = all.height();
-        try (TrainedClassifier clf = TrainedClassifier.forData(all, meter, System.err); NDManager m = NDManager.newBaseManager()) {
-            // the held-out split, drawn as TrainedClassifier.train draws it: the seeded Rng first initialises the network
-            Rng rng = new Rng(20240229L);
-            Classifier block = new Classifier(10, meter);
-            block.initialize(m, DataType.FLOAT32, new Shape(1, all.channels(), size, all.width()));
-            TorchInit.apply(block.getParameters(), rng);
-            int[] perm = rng.permutation(all.size());
-            int hold = Math.max(1, all.size() / 10);
+        try (TrainedClassifier clf = TrainedClassifier.forData(all, meter, System.err)) {
+            int[] held = TrainedClassifier.heldOut(all, 10, new Rng(TrainedClassifier.SEED), meter);
+            int hold = held.length;
             float[] x = new float[hold * pix];
-            for (int i = 0; i < hold; i++) {
-                all.copyImage(perm[i], x, i * pix);
-            }
-            int[] read = clf.predict(x, hold, all.channels(), size);
             int[] labels = new int[hold];
             for (int i = 0; i < hold; i++) {
-                labels[i] = all.label(perm[i]);
+                all.copyImage(held[i], x, i * pix);
+                labels[i] = all.label(held[i]);
             }
+            int[] read = clf.predict(x, hold, all.channels(), size);
             System.out.println("held-out real digits: " + write(x, labels, read, all.channels(), size, Path.of(a[1])));
             if (a.length > 3) {
                 byte[] raw = Files.readAllBytes(Path.of(a[2]));

@@ -6,6 +6,7 @@ import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.eval.Evaluator;
+import org.ddpm4j.eval.Frechet;
 import org.ddpm4j.eval.Meter;
 import org.ddpm4j.eval.TrainedClassifier;
 import org.ddpm4j.model.Denoiser;
@@ -64,7 +65,8 @@ public class SelfCheck {
             }
             System.err.printf("generated in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             int[] meter = clf.predict(imgs, n, ch, size);
-            double fidAll = Evaluator.score(clf, imgs, n, all, -1).fid(); // as ./ddpm eval scores all 1,000
+            Frechet.Stats real = Evaluator.realStats(clf, all);
+            double fidAll = Evaluator.score(clf, imgs, n, ch, size, real, -1).fid(); // as ./ddpm eval scores all 1,000
             double[][][] err = new double[K][n][k]; // v-error per t, image, class
             Rng nr = new Rng(777);
             int B = 50; // images per call: B*10 = 500
@@ -123,7 +125,7 @@ public class SelfCheck {
                         agree++; acc++; accOk += mok ? 1 : 0;
                     } else if (!mok) rejMeterWrong++;
                 }
-                double fidKept = Evaluator.score(clf, java.util.Arrays.copyOf(kept, acc * pix), acc, all, -1).fid();
+                double fidKept = Evaluator.score(clf, java.util.Arrays.copyOf(kept, acc * pix), acc, ch, size, real, -1).fid();
                 System.out.printf(Locale.ROOT, "{\"seed\":%d,%s\"K\":%d,\"weight\":\"%s\",\"levels\":\"%s\",\"self_agree\":%.4f,\"meter_acc\":%.4f,\"meter_acc_accepted\":%.4f,\"rejected\":%d,\"rejected_meter_wrong\":%d,\"fid_all\":%.3f,\"fid_accepted\":%.3f}%n",
                         seed, guided ? "\"guidance\":" + a[4] + ",\"guide_run\":\"" + a[3] + "\",\"cfg\":" + a[5] + "," : "", K, names[w],
                         lo == 0 ? "all" : lo == 1 ? "t<=T/2" : "t>T/2", agree / (double) n, meterOk / (double) n, accOk / (double) acc, n - acc, rejMeterWrong, fidAll, fidKept);

@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.eval.Evaluator;
+import org.ddpm4j.eval.Frechet;
 import org.ddpm4j.eval.Meter;
 import org.ddpm4j.eval.TrainedClassifier;
 import org.ddpm4j.util.Rng;
@@ -26,6 +27,7 @@ public class SubsetFid {
         int keep = Integer.parseInt(a[1]);
         int draws = Integer.parseInt(a[2]);
         try (TrainedClassifier clf = TrainedClassifier.forData(all, Meter.V3, System.err)) {
+            Frechet.Stats real = Evaluator.realStats(clf, all);
             double sum = 0;
             for (int d = 0; d < draws; d++) {
                 int[] p = new Rng(100 + d).permutation(n);
@@ -33,7 +35,7 @@ public class SubsetFid {
                 for (int i = 0; i < keep; i++) {
                     System.arraycopy(imgs, p[i] * pix, sub, i * pix, pix);
                 }
-                sum += Evaluator.score(clf, sub, keep, all, -1).fid();
+                sum += Evaluator.score(clf, sub, keep, all.channels(), all.height(), real, -1).fid();
             }
             System.out.printf(Locale.ROOT, "{\"images\":\"%s\",\"n\":%d,\"random_subset\":%d,\"draws\":%d,\"mean_fid\":%.3f}%n",
                     a[0], n, keep, draws, sum / draws);

@@ -19,8 +19,12 @@ public final class Evaluator {
      * @param targetClass the class the images should show, or -1 when any class is fine (accuracy is NaN)
      */
     public static Scores score(TrainedClassifier c, float[] images, int n, ImageSet real, int targetClass) {
-        TrainedClassifier.Output gen = c.run(images, n, real.channels(), real.height());
-        Frechet.Stats realStats = realStats(c, real);
+        return score(c, images, n, real.channels(), real.height(), realStats(c, real), targetClass);
+    }
+
+    /** As above, against real images' feature statistics computed once ({@link #realStats}) for many scorings. */
+    public static Scores score(TrainedClassifier c, float[] images, int n, int channels, int size, Frechet.Stats realStats, int targetClass) {
+        TrainedClassifier.Output gen = c.run(images, n, channels, size);
         Frechet.Stats genStats = Frechet.stats(gen.features(), n, Classifier.FEATURES);
         int[] counts = new int[c.classes()];
         int ok = 0;

@@ -41,6 +41,9 @@ import org.ddpm4j.util.Tensors;
  */
 public final class TrainedClassifier implements AutoCloseable {
 
+    /** The seed every meter's classifier is trained with ({@link #forData}). */
+    public static final long SEED = 20240229L;
+
     private final NDManager manager;
     private final Classifier block;
     private final ParameterStore store;
@@ -98,7 +101,7 @@ public final class TrainedClassifier implements AutoCloseable {
         }
         log.printf(Locale.ROOT, "training the evaluation classifier of meter %d on %,d images of %s (once; cached in %s)%n",
                 meter.version(), data.size(), data.description(), cacheDir());
-        TrainedClassifier c = train(data, classes, new Rng(20240229L), meter, log);
+        TrainedClassifier c = train(data, classes, new Rng(SEED), meter, log);
         c.save(file, data);
         log.printf(Locale.ROOT, "classifier accuracy on held-out images: %.2f%%%n", 100 * c.heldOutAccuracy);
         return c;
@@ -164,19 +167,36 @@ public final class TrainedClassifier implements AutoCloseable {
         return block;
     }
 
+    /** Initialises the block's weights from {@code rng}, then draws the split: all indices, the held-out ones first. */
+    private static int[] initialiseAndSplit(Classifier block, ImageSet data, Rng rng) {
+        TorchInit.apply(block.getParameters(), rng);
+        return rng.permutation(data.size());
+    }
+
+    private static int heldOutCount(ImageSet data) {
+        return Math.max(1, data.size() / 10);
+    }
+
+    /** The indices of the images {@link #train} holds out from training when given {@code rng} in the same state. */
+    public static int[] heldOut(ImageSet data, int classes, Rng rng, Meter meter) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            int[] perm = initialiseAndSplit(newBlock(m, classes, data, meter), data, rng);
+            return java.util.Arrays.copyOfRange(perm, 0, heldOutCount(data));
+        }
+    }
+
     /** Trains the classifier of {@code meter} on 90% of the data; the rest measures its held-out accuracy. */
     public static TrainedClassifier train(ImageSet data, int classes, Rng rng, Meter meter, PrintStream log) {
         NDManager m = NDManager.newBaseManager();
         Classifier block = newBlock(m, classes, data, meter);
-        TorchInit.apply(block.getParameters(), rng);
+        int[] perm = initialiseAndSplit(block, data, rng);
         List<NDArray> weights = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             weights.add(p.getValue().getArray());
         }
         Adam adam = new Adam(weights, m, 0.9, 0.999, 1e-8, 0);
         ParameterStore ps = new ParameterStore(m, false);
-        int[] perm = rng.permutation(data.size());
-        int holdOut = Math.max(1, data.size() / 10);
+        int holdOut = heldOutCount(data);
         int[] train = java.util.Arrays.copyOfRange(perm, holdOut, perm.length);
         int[] test = java.util.Arrays.copyOfRange(perm, 0, holdOut);
         int batch = 128;

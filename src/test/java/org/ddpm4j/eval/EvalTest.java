@@ -79,6 +79,19 @@ class EvalTest {
         Meter quick = new Meter(3, Meter.V3.widths(), Meter.V3.convsPerStage(), 2, Meter.V3.shift(), true);
         try (TrainedClassifier c = TrainedClassifier.train(mnist, 10, new Rng(20240229L), quick, System.err)) {
             assertTrue(c.heldOutAccuracy() > 0.95, "held-out accuracy " + c.heldOutAccuracy());
+            // heldOut names the very images the accuracy was measured on
+            int[] held = TrainedClassifier.heldOut(mnist, 10, new Rng(20240229L), quick);
+            assertEquals(1000, held.length);
+            float[] hx = new float[held.length * 784];
+            for (int i = 0; i < held.length; i++) {
+                mnist.copyImage(held[i], hx, i * 784);
+            }
+            int[] read = c.predict(hx, held.length, 1, 28);
+            int ok = 0;
+            for (int i = 0; i < held.length; i++) {
+                ok += read[i] == mnist.label(held[i]) ? 1 : 0;
+            }
+            assertEquals(c.heldOutAccuracy(), (double) ok / held.length, 0.0);
             // 2 epochs learn to about 96-97% (96.99% of these ones on a 2026-11-28 machine, 97+% on an earlier one):
             // the bar for real ones is the bar for its held-out accuracy
             ranksRealBeforeDegradedBeforeWrongClass(c, 0.95);
