@@ -42,6 +42,7 @@ public final class Classifier extends AbstractBlock {
     }
 
     public Classifier(int classes, Meter meter) {
+        org.ddpm4j.util.KernelGuard.apply(); // before the first convolution: see KernelGuard
         this.widths = meter.widths();
         this.convsPerStage = meter.convsPerStage();
         for (int w : widths) {

@@ -205,6 +205,12 @@ public final class DiffusionTrainer {
             step++;
             if (!Double.isFinite(lossValue)) {
                 if (!config.skipNonFinite()) {
+                    if (!org.ddpm4j.util.KernelGuard.oneDnnConvolutionsOff()) {
+                        throw new DdpmException("training gave a non-finite loss (" + lossValue + ") at step " + step
+                                + " with oneDNN convolutions on, whose backward pass is known to give NaN for 3x3"
+                                + " convolutions with few output channels on AVX-512 CPUs: run without -Dddpm4j.onednn=true"
+                                + " (see docs/results/onednn-convolution.md)");
+                    }
                     throw new DdpmException("training diverged: the loss is " + lossValue + " at step " + step
                             + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
                 }
