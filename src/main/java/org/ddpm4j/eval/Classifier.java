@@ -42,7 +42,7 @@ public final class Classifier extends AbstractBlock {
     }
 
     public Classifier(int classes, Meter meter) {
-        org.ddpm4j.util.KernelGuard.apply(); // before the first convolution: see KernelGuard
+        org.ddpm4j.util.OneDnn.limitToAvx2(); // before the first convolution: see OneDnn
         this.widths = meter.widths();
         this.convsPerStage = meter.convsPerStage();
         for (int w : widths) {
@@ -55,7 +55,7 @@ public final class Classifier extends AbstractBlock {
     }
 
     private static Conv2d conv(int filters) {
-        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters).build();
+        return org.ddpm4j.model.Layers.conv(filters, 3, 1);
     }
 
     @Override

@@ -13,13 +13,13 @@ public final class Layers {
 
     private Layers() {}
 
-    static Conv2d conv(int filters, int kernel, int stride) {
-        return Conv2d.builder()
+    /** A k x k convolution with "same" padding, run through {@link PaddedConv2d} (see there why). */
+    public static Conv2d conv(int filters, int kernel, int stride) {
+        return new PaddedConv2d(Conv2d.builder()
                 .setKernelShape(new Shape(kernel, kernel))
                 .optPadding(new Shape(kernel / 2, kernel / 2))
                 .optStride(new Shape(stride, stride))
-                .setFilters(filters)
-                .build();
+                .setFilters(filters));
     }
 
     static Linear linear(int units) {

@@ -29,11 +29,7 @@ public final class SimpleDenoiseNet extends AbstractBlock {
         for (int i = 0; i < filters.length; i++) {
             convs[i] = addChildBlock(
                     "conv" + i,
-                    Conv2d.builder()
-                            .setKernelShape(new Shape(3, 3))
-                            .optPadding(new Shape(1, 1))
-                            .setFilters(filters[i])
-                            .build());
+                    Layers.conv(filters[i], 3, 1));
         }
     }
 

@@ -84,6 +84,28 @@ public final class DiffusionTrainer {
         optimizer.zeroGradients();
     }
 
+    /** Updates applied by this trainer object (not counting those before a resume). */
+    private long updatesHere;
+
+    /** True if every value is finite and below 1e4 in size (images are in [-1, 1]; larger can overflow). */
+    private static boolean allFinite(float[] a) {
+        for (float v : a) {
+            if (!Float.isFinite(v) || Math.abs(v) > 1e4f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean weightsFinite() {
+        for (Denoiser.NamedParameter p : model.parameters()) {
+            if (!allFinite(p.array().toFloatArray())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Steps per epoch: ceil(N / batch), the last batch may be short (DataLoader's drop_last=False). */
     public static long stepsPerEpoch(int images, int batch) {
         return (images + batch - 1) / batch;
@@ -205,11 +227,11 @@ public final class DiffusionTrainer {
             step++;
             if (!Double.isFinite(lossValue)) {
                 if (!config.skipNonFinite()) {
-                    if (!org.ddpm4j.util.KernelGuard.oneDnnConvolutionsOff()) {
-                        throw new DdpmException("training gave a non-finite loss (" + lossValue + ") at step " + step
-                                + " with oneDNN convolutions on, whose backward pass is known to give NaN for 3x3"
-                                + " convolutions with few output channels on AVX-512 CPUs: run without -Dddpm4j.onednn=true"
-                                + " (see docs/results/onednn-convolution.md)");
+                    if (updatesHere == 0 && allFinite(x0Data) && weightsFinite()) {
+                        // no update has been applied yet and every input is finite: the learning rate cannot be the cause
+                        throw new DdpmException("the network gave a non-finite loss (" + lossValue + ") at step " + step
+                                + " from finite inputs and weights before any update: a native kernel defect, not the"
+                                + " learning rate (see docs/results/onednn-convolution.md; pass --skip-nonfinite to skip such batches)");
                     }
                     throw new DdpmException("training diverged: the loss is " + lossValue + " at step " + step
                             + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
@@ -233,6 +255,7 @@ public final class DiffusionTrainer {
                 }
             }
             optimizer.step(config.learningRateAt(step, Math.max(totalSteps, step)));
+            updatesHere++;
             if (ema != null) {
                 ema.update();
             }

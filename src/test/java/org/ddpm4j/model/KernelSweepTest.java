@@ -7,36 +7,23 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.ddpm4j.util.KernelGuard;
 import org.ddpm4j.util.Tensors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every kernel the U-Net and the classifier use, over the shapes they can reach, forward and backward,
  * against references computed here in double precision. A native kernel that gives wrong values for some
- * shapes on some CPU (as oneDNN's convolution backward does on AVX-512: see {@link KernelGuard}) fails here
+ * shapes on some CPU (as oneDNN's convolution backward does on AVX-512: see {@link PaddedConv2d}) fails here
  * instead of in a user's run.
  */
 class KernelSweepTest {
 
     private static final double TOL = 2e-3; // relative to 1 + |reference|; float32 sums of up to ~10^4 terms
-
-    @BeforeAll
-    static void guard() {
-        KernelGuard.apply();
-    }
-
-    @Test
-    void theGuardIsOnWithTheBundledNatives() {
-        assertTrue(KernelGuard.oneDnnConvolutionsOff(), "oneDNN convolutions should be off with the bundled libtorch");
-    }
 
     @Test
     void convolutionsForwardAndBackwardMatchADoublePrecisionReference() {
@@ -75,7 +62,7 @@ class KernelSweepTest {
         assertTrue(bad.isEmpty(), bad.size() + " of " + cases + " convolution shapes are wrong, e.g. " + bad.subList(0, Math.min(5, bad.size())));
     }
 
-    /** One convolution: y = conv(x, w) + bias, L = sum(y * g); checks y, dL/dx, dL/dw, dL/dbias. */
+    /** One convolution as the networks run it ({@link PaddedConv2d}): y = conv(x, w) + bias, L = sum(y * g); checks y, dL/dx, dL/dw, dL/dbias. */
     private static String checkConv(NDManager parent, Random r, int b, int ci, int co, int h, int k, int stride, int groups) {
         int p = k / 2;
         int oh = (h + 2 * p - k) / stride + 1;
@@ -133,8 +120,7 @@ class KernelSweepTest {
             bs.setRequiresGradient(true);
             float[] out;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray ys = Conv2d.conv2d(xs, ws, bs, new Shape(stride, stride), new Shape(p, p), new Shape(1, 1), groups)
-                        .singletonOrThrow();
+                NDArray ys = PaddedConv2d.conv2d(xs, ws, bs, new Shape(stride, stride), new Shape(p, p), groups);
                 out = ys.toFloatArray();
                 gc.backward(ys.mul(gs).sum());
             }
