@@ -1,8 +1,5 @@
 package org.ddpm4j.data;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,12 +20,15 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Pixels;
 import org.ddpm4j.util.AtomicFiles;
 
 /**
  * A dataset from a folder of pictures ({@code --data folder:DIR}): every PNG, JPEG, GIF and BMP file under
- * DIR, resized so the short side is {@code size} and centre-cropped to {@code size x size}. Gray or RGB is
- * inferred (RGB if any picture has a pixel whose channels differ) unless forced. If every picture lies in a
+ * DIR, resized so the short side is {@code size} and centre-cropped to {@code size x size}. Pixel values are
+ * read as stored ({@link Pixels#of}: gray stays gray, alpha over black, 16-bit scaled exactly) and resized on
+ * the samples, with no colour conversion. Gray or RGB is inferred (RGB if any picture has a pixel whose
+ * channels differ) unless forced. If every picture lies in a
  * subfolder of DIR, the subfolder names (sorted) are the class names and labels.
  *
  * <p>Unreadable or corrupt files are skipped, counted and named in one warning line. The decoded set is
@@ -37,7 +37,7 @@ import org.ddpm4j.util.AtomicFiles;
  */
 public final class ImageFolder {
 
-    private static final int CACHE_VERSION = 1;
+    private static final int CACHE_VERSION = 2; // 2: pixel values read as stored (version 1 brightened gray files)
     private static final int MAX_SIZE = 1024;
 
     private ImageFolder() {}
@@ -100,18 +100,18 @@ public final class ImageFolder {
                 warn.println("warning: ignoring a damaged image cache " + cache + "; decoding the folder again");
             }
         }
-        List<BufferedImage> pics = new ArrayList<>();
+        List<Pixels> pics = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (Path p : files) {
-            BufferedImage img;
+            Pixels img;
             try {
-                img = Images.read(p);
+                img = Pixels.of(Images.read(p));
             } catch (DdpmException e) {
                 skipped.add(dir.relativize(p).toString());
                 continue;
             }
-            pics.add(resizeAndCrop(img, size));
+            pics.add(img.resizeAndCrop(size));
             labels.add(allInSubfolders ? classNames.indexOf(dir.relativize(p).getName(0).toString()) : -1);
         }
         if (!skipped.isEmpty()) {
@@ -122,11 +122,11 @@ public final class ImageFolder {
         if (pics.isEmpty()) {
             throw new DdpmException(spec + ": none of its " + files.size() + " image files could be read");
         }
-        int c = channels != 0 ? channels : pics.stream().anyMatch(ImageFolder::hasColour) ? 3 : 1;
+        int c = channels != 0 ? channels : pics.stream().anyMatch(Pixels::hasColour) ? 3 : 1;
         int per = c * size * size;
         byte[] px = new byte[pics.size() * per];
         for (int i = 0; i < pics.size(); i++) {
-            Images.toChannelBytes(pics.get(i), c, size, px, i * per);
+            pics.get(i).withChannels(c).toPlanes(size, px, i * per);
         }
         int[] lab = allInSubfolders ? labels.stream().mapToInt(Integer::intValue).toArray() : null;
         if (cache != null) {
@@ -142,61 +142,6 @@ public final class ImageFolder {
         }
         ImageSet set = new ImageSet(f, labels, n, c, size, size, spec);
         return labels == null ? set : set.withClassNames(classNames);
-    }
-
-    /** Short side to {@code size} (halving first, then bilinear, so large pictures do not alias), then a centre crop. */
-    static BufferedImage resizeAndCrop(BufferedImage src, int size) {
-        BufferedImage img = toRgb(src);
-        int w = img.getWidth();
-        int h = img.getHeight();
-        double scale = (double) size / Math.min(w, h);
-        int tw = Math.max(size, (int) Math.round(w * scale));
-        int th = Math.max(size, (int) Math.round(h * scale));
-        while (img.getWidth() / 2 >= tw && img.getHeight() / 2 >= th) {
-            img = draw(img, img.getWidth() / 2, img.getHeight() / 2);
-        }
-        if (img.getWidth() != tw || img.getHeight() != th) {
-            img = draw(img, tw, th);
-        }
-        return img.getSubimage((tw - size) / 2, (th - size) / 2, size, size);
-    }
-
-    private static BufferedImage toRgb(BufferedImage src) {
-        if (src.getType() == BufferedImage.TYPE_INT_RGB) {
-            return src;
-        }
-        BufferedImage rgb = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = rgb.createGraphics();
-        g.setColor(java.awt.Color.WHITE); // transparent pixels become white, as most viewers show them
-        g.fillRect(0, 0, src.getWidth(), src.getHeight());
-        g.drawImage(src, 0, 0, null);
-        g.dispose();
-        return rgb;
-    }
-
-    private static BufferedImage draw(BufferedImage img, int w, int h) {
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-        g.drawImage(img, 0, 0, w, h, null);
-        g.dispose();
-        return out;
-    }
-
-    static boolean hasColour(BufferedImage img) {
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xFF;
-                int g = (rgb >> 8) & 0xFF;
-                int b = rgb & 0xFF;
-                if (r != g || g != b) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static String key(Path dir, List<Path> files, int size, int channels) {

@@ -65,13 +65,12 @@ public final class Images {
         Graphics2D g = out.createGraphics();
         g.setColor(new Color(40, 40, 40));
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        g.dispose();
         for (int i = 0; i < images.size(); i++) {
             int x = gap + (i % cols) * (w + gap);
             int y = gap + (i / cols) * (h + gap);
-            g.drawImage(images.get(i), x, y, w, h, null);
+            paste(out, images.get(i), x, y, scale);
         }
-        g.dispose();
         return out;
     }
 
@@ -85,14 +84,32 @@ public final class Images {
         Graphics2D g = out.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
         for (int i = 0; i < images.size(); i++) {
             int x = pad + i * (w + pad);
-            g.drawImage(images.get(i), x, captionH, w, h, null);
+            paste(out, images.get(i), x, captionH, scale);
             drawCaption(g, captions.get(i), x, captionH - 8);
         }
         g.dispose();
         return out;
+    }
+
+    /**
+     * Copies {@code src}'s pixel values ({@link Pixels#of}) into the RGB picture {@code dst} at (x0, y0), each
+     * pixel as a {@code scale x scale} block. Unlike {@code Graphics2D.drawImage}, a gray picture keeps its
+     * values (drawImage converts linear gray to sRGB and brightens it).
+     */
+    public static void paste(BufferedImage dst, BufferedImage src, int x0, int y0, int scale) {
+        Pixels p = Pixels.of(src);
+        for (int y = 0; y < p.height(); y++) {
+            for (int x = 0; x < p.width(); x++) {
+                int rgb = p.channels() == 1 ? p.get(x, y, 0) * 0x010101 : (p.get(x, y, 0) << 16) | (p.get(x, y, 1) << 8) | p.get(x, y, 2);
+                for (int dy = 0; dy < scale; dy++) {
+                    for (int dx = 0; dx < scale; dx++) {
+                        dst.setRGB(x0 + x * scale + dx, y0 + y * scale + dy, rgb);
+                    }
+                }
+            }
+        }
     }
 
     private static void drawCaption(Graphics2D g, String text, int x, int y) {
@@ -163,7 +180,8 @@ public final class Images {
     }
 
     /**
-     * Reads a picture file (PNG, JPEG, GIF or BMP). Its size is read from the header and checked against
+     * Reads a picture file (PNG, JPEG, GIF or BMP). Take its values with {@link Pixels#of}, not {@code getRGB}
+     * (which brightens gray pictures). Its size is read from the header and checked against
      * {@code maxPixels} before any pixel memory is allocated, so a file that claims huge dimensions fails with
      * a one-line message instead of exhausting the heap. Any decoding failure is one {@link DdpmException}.
      */
@@ -253,42 +271,27 @@ public final class Images {
     }
 
     /**
-     * The top-left {@code size x size} pixels as (C, H, W) unsigned bytes written at {@code off}: gray (C = 1) is
-     * the ITU-R 601 luma of RGB, rounded; RGB (C = 3) is red, green and blue planes.
+     * The top-left {@code size x size} pixels as (C, H, W) unsigned bytes written at {@code off}, read as stored
+     * ({@link Pixels#of}): gray (C = 1) of colour input is the ITU-R 601 luma, rounded; RGB (C = 3) of gray input
+     * repeats the gray value.
      */
     public static void toChannelBytes(BufferedImage img, int channels, int size, byte[] out, int off) {
-        int plane = size * size;
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xFF;
-                int g = (rgb >> 8) & 0xFF;
-                int b = rgb & 0xFF;
-                int i = off + y * size + x;
-                if (channels == 1) {
-                    out[i] = (byte) (int) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-                } else {
-                    out[i] = (byte) r;
-                    out[i + plane] = (byte) g;
-                    out[i + 2 * plane] = (byte) b;
-                }
-            }
-        }
+        Pixels.of(img).withChannels(channels).toPlanes(size, out, off);
     }
 
-    /** A mask picture as (H * W) floats: 1 where the pixel is light (regenerate), 0 where it is dark (keep). */
+    /**
+     * A mask picture as (H * W) floats: 1 where the pixel is light (value, or luma of colour, at least 128:
+     * regenerate), 0 where it is dark (keep). Values are read as stored, see {@link Pixels#of}.
+     */
     public static float[] toMask(BufferedImage img, int size) {
         if (img.getWidth() != size || img.getHeight() != size) {
             throw new DdpmException("the mask is " + img.getWidth() + "x" + img.getHeight() + " but the run makes "
                     + size + "x" + size + " images");
         }
+        Pixels p = Pixels.of(img).withChannels(1);
         float[] m = new float[size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = img.getRGB(x, y);
-                int luma = (int) Math.round(0.299 * ((rgb >> 16) & 0xFF) + 0.587 * ((rgb >> 8) & 0xFF) + 0.114 * (rgb & 0xFF));
-                m[y * size + x] = luma >= 128 ? 1f : 0f;
-            }
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (p.data()[i] & 0xFF) >= 128 ? 1f : 0f;
         }
         return m;
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.ddpm4j.checkpoint.CheckpointFile;
 import org.ddpm4j.checkpoint.Run;
@@ -244,28 +245,30 @@ public class CliTest {
         assertOneLineError(run("train", "--data", "idx:" + data, "--model", "seed", "--scale-shift", "--out", dir.resolve("x").toString()), 1,
                 "--scale-shift is a U-Net setting");
 
-        // inpainting: a 8x8 image and masks
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-        img.getRaster().setSample(3, 3, 0, 255);
+        // inpainting an ordinary 8-bit grayscale PNG written by PIL (mid-grey strokes: values a gray-to-sRGB
+        // conversion would move), with a PIL-made mask whose white left half is regenerated
         Path in = dir.resolve("in.png");
-        javax.imageio.ImageIO.write(img, "png", in.toFile());
-        java.awt.image.BufferedImage mask = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < 8; y++) {
-            for (int x = 0; x < 4; x++) {
-                mask.getRaster().setSample(x, y, 0, 255);
-            }
-        }
         Path maskFile = dir.resolve("mask.png");
-        javax.imageio.ImageIO.write(mask, "png", maskFile.toFile());
+        byte[] digit;
+        try (var a = CliTest.class.getResourceAsStream("/pictures/digit8.png");
+                var b = CliTest.class.getResourceAsStream("/pictures/digit8-mask.png");
+                var c = CliTest.class.getResourceAsStream("/pictures/digit8.png.raw")) {
+            Files.write(in, a.readAllBytes());
+            Files.write(maskFile, b.readAllBytes());
+            digit = c.readAllBytes();
+        }
         Path ip = dir.resolve("inpaint");
         Result r = run("inpaint", "--run", runDir.toString(), "--image", in.toString(), "--mask", maskFile.toString(),
                 "--class", "1", "--n", "2", "--steps", "4", "--resample", "2", "--out", ip.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.exists(ip.resolve("panel.png")) && Files.exists(ip.resolve("000001.png")));
-        java.awt.image.BufferedImage res = javax.imageio.ImageIO.read(ip.resolve("000000.png").toFile());
-        for (int y = 0; y < 8; y++) {
-            for (int x = 4; x < 8; x++) {
-                assertEquals(img.getRaster().getSample(x, y, 0), res.getRaster().getSample(x, y, 0), "kept pixel " + x + "," + y);
+        assertTrue(Files.exists(ip.resolve("panel.png")));
+        for (String candidate : List.of("000000.png", "000001.png")) {
+            org.ddpm4j.image.Pixels res = org.ddpm4j.image.Pixels.of(org.ddpm4j.image.Images.read(ip.resolve(candidate)));
+            assertEquals(1, res.channels(), "a gray candidate");
+            for (int y = 0; y < 8; y++) {
+                for (int x = 4; x < 8; x++) {
+                    assertEquals(digit[y * 8 + x] & 0xFF, res.get(x, y, 0), candidate + ": kept pixel " + x + "," + y);
+                }
             }
         }
         java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);

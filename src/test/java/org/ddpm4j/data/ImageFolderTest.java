@@ -19,6 +19,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.image.Pixels;
 import org.ddpm4j.util.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,15 +86,43 @@ class ImageFolderTest {
         g.setColor(Color.BLUE);
         g.fillRect(30, 0, 10, 20);
         g.dispose();
-        BufferedImage out = ImageFolder.resizeAndCrop(img, 10);
-        assertEquals(10, out.getWidth());
-        assertEquals(10, out.getHeight());
-        for (int x = 1; x < 9; x++) {
-            Color c = new Color(out.getRGB(x, 5));
-            assertTrue(c.getGreen() > 200 && c.getRed() < 60 && c.getBlue() < 60, "pixel " + x + " is " + c);
+        Pixels out = Pixels.of(img).resizeAndCrop(10);
+        assertEquals(10, out.width());
+        assertEquals(10, out.height());
+        for (int x = 0; x < 10; x++) {
+            for (int y = 0; y < 10; y++) {
+                assertEquals(0, out.get(x, y, 0), "red at " + x + "," + y);
+                assertEquals(255, out.get(x, y, 1), "green at " + x + "," + y);
+                assertEquals(0, out.get(x, y, 2), "blue at " + x + "," + y);
+            }
         }
         // a large picture is halved down first: no crash, right size
-        assertEquals(32, ImageFolder.resizeAndCrop(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), 32).getWidth());
+        assertEquals(32, Pixels.of(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB)).resizeAndCrop(32).width());
+    }
+
+    @Test
+    void resizingWorksOnTheStoredValuesWithoutColourConversion() {
+        // a gray 8x4 picture: value 56 left half, 200 right half; halved to 4x2 by 2x2 averaging, then cropped to 2x2
+        BufferedImage img = new BufferedImage(8, 4, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 8; x++) {
+                img.getRaster().setSample(x, y, 0, x < 4 ? 56 : 200);
+            }
+        }
+        Pixels p = Pixels.of(img).resizeAndCrop(2);
+        assertEquals(1, p.channels());
+        assertArrayEquals(new byte[] {56, (byte) 200, 56, (byte) 200}, p.data(), "56 stays 56 (a colour conversion makes it 129)");
+        // upscaling bilinearly, pixel centres aligned: 2x1 [0, 100] to short side 4 is 8x4, then the centre 4x4
+        BufferedImage two = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        two.getRaster().setSample(1, 0, 0, 100);
+        Pixels up = Pixels.of(two).resizeAndCrop(4);
+        // source x of target column x is (x + 0.5) / 4 - 0.5 in 0..1: columns 2..5 of 8 give 12.5, 37.5, 62.5, 87.5
+        for (int y = 0; y < 4; y++) {
+            assertEquals(13, up.get(0, y, 0));
+            assertEquals(38, up.get(1, y, 0));
+            assertEquals(63, up.get(2, y, 0));
+            assertEquals(88, up.get(3, y, 0));
+        }
     }
 
     @Test
