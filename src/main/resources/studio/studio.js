@@ -6,7 +6,9 @@ window.studio = { log: [], job: null, frames: 0, run: null };
 
 async function api(method, url, body) {
   const r = await fetch(url, {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    // every change is sent as JSON: the server refuses other content types (a cross-site form cannot send it)
+    method, headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
+    body: method === 'GET' ? undefined : JSON.stringify(body || {}),
   });
   let j;
   try { j = await r.json(); } catch (e) { j = { error: 'HTTP ' + r.status + ' ' + r.statusText }; }
@@ -113,7 +115,7 @@ function follow(job) {
   });
   source.addEventListener('frame', (e) => {
     log('frame'); const d = JSON.parse(e.data); window.studio.frames++;
-    $('xt').src = d.xt; $('x0').src = d.x0;
+    if (d.xt) { $('xt').src = d.xt; $('x0').src = d.x0; } // a replayed old frame may have lost its pictures
     $('xt-label').innerHTML = 'x<sub>t</sub>, t = ' + d.t;
     $('progress').max = d.total; $('progress').value = d.step;
     status('Denoising: step ' + d.step + ' of ' + d.total + ' (t = ' + d.t + ')');

@@ -55,6 +55,29 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
         return new Run(dir, c, model, diffusion);
     }
 
+    /**
+     * This run without its training-only tensors (optimizer moments and the like): the network and EMA weights
+     * and the metadata, all that sampling needs.
+     */
+    public Run forSampling() {
+        java.util.Map<String, Tensor> kept = new java.util.LinkedHashMap<>();
+        checkpoint.tensors().forEach((k, v) -> {
+            if (k.startsWith(WEIGHTS) || k.startsWith(EMA)) {
+                kept.put(k, v);
+            }
+        });
+        return new Run(dir, new CheckpointFile(checkpoint.meta(), kept), model, diffusion);
+    }
+
+    /** The bytes of tensor data this run holds in memory. */
+    public long tensorBytes() {
+        long n = 0;
+        for (Tensor t : checkpoint.tensors().values()) {
+            n += 4L * t.data().length;
+        }
+        return n;
+    }
+
     /** The training config section, as stored. */
     public JsonObject trainSection() {
         JsonObject t = checkpoint.meta().getAsJsonObject("train");

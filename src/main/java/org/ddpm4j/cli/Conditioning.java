@@ -53,27 +53,9 @@ record Conditioning(int[] classes, Guidance guidance, boolean all) {
             }
             return new Conditioning(cls, w, true);
         }
-        int c = names.indexOf(classOption.trim()) >= 0 ? names.indexOf(classOption.trim()) : parseClass(classOption, k, names);
+        int c = org.ddpm4j.data.ClassChoice.index(classOption, k, names);
         int[] cls = new int[n];
         java.util.Arrays.fill(cls, c);
         return new Conditioning(cls, w, false);
-    }
-
-    static int parseClass(String s, int classes) {
-        return parseClass(s, classes, java.util.List.of());
-    }
-
-    static int parseClass(String s, int classes, java.util.List<String> names) {
-        int c;
-        try {
-            c = Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            throw new DdpmException("unknown class '" + s + "' (expected 0.." + (classes - 1)
-                    + (names.isEmpty() ? "" : ", one of " + String.join(", ", names)) + " or all)");
-        }
-        if (c < 0 || c >= classes) {
-            throw new DdpmException("unknown class " + c + " (this run knows classes 0.." + (classes - 1) + ")");
-        }
-        return c;
     }
 }

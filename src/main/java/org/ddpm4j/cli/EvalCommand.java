@@ -52,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
             + "(the floor that FID can reach at this --n).")
     boolean real;
 
-    @Option(names = "--class", description = "Conditional runs: a class, or 'all' (default) for --n images of every class.")
+    @Option(names = "--class", description = "Conditional runs: a class (an index, or name:FOLDER; a non-numeric folder name also works), or 'all' (default) for --n images of every class.")
     String classOption;
 
     @picocli.CommandLine.Mixin

@@ -48,7 +48,7 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "8", description = "Candidate completions. Default: ${DEFAULT-VALUE}.")
     int n;
 
-    @Option(names = "--class", description = "For a conditional run: the class to draw.")
+    @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric folder name also works).")
     String classOption;
 
     @picocli.CommandLine.Mixin

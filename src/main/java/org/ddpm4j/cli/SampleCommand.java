@@ -50,7 +50,7 @@ final class SampleCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SamplerOptions samplerOptions = new SamplerOptions();
 
-    @Option(names = "--class", description = "For a conditional run: the class to draw (index), or 'all' for --n images of every class.")
+    @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric folder name also works), or 'all' for --n images of every class.")
     String classOption;
 
     @picocli.CommandLine.Mixin

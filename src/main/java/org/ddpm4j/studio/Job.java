@@ -39,11 +39,36 @@ final class Job {
         return state == State.DONE || state == State.CANCELLED || state == State.FAILED;
     }
 
+    /** The bytes of frame pictures a job keeps for late subscribers; past it the oldest frames lose their pictures. */
+    static final long FRAME_BUDGET = 8L << 20;
+
+    private long eventBytes;
+
     /** Appends an event and wakes every waiting subscriber. */
     synchronized void emit(String type, JsonObject data) {
         data.addProperty("job", id);
-        events.add(new Event(events.size(), type, data.toString()));
+        String json = data.toString();
+        events.add(new Event(events.size(), type, json));
+        eventBytes += json.length();
+        // keep the job's memory bounded in bytes: older frames (already sent to live subscribers) keep their
+        // step numbers but drop their pictures, oldest first; the newest frame always keeps its pictures
+        for (int i = 0; eventBytes > FRAME_BUDGET && i < events.size() - 1; i++) {
+            Event e = events.get(i);
+            if (e.type().equals("frame") && e.json().contains("\"xt\"")) {
+                JsonObject small = com.google.gson.JsonParser.parseString(e.json()).getAsJsonObject();
+                small.remove("xt");
+                small.remove("x0");
+                String slim = small.toString();
+                eventBytes -= e.json().length() - slim.length();
+                events.set(i, new Event(e.id(), e.type(), slim));
+            }
+        }
         notifyAll();
+    }
+
+    /** The bytes this job holds: its events and its result. */
+    synchronized long bytes() {
+        return eventBytes + (resultPng == null ? 0 : resultPng.length);
     }
 
     /**

@@ -23,6 +23,8 @@ final class JobQueue implements AutoCloseable {
 
     /** Finished jobs kept for late subscribers and downloads. */
     static final int RETAINED = 16;
+    /** ... and at most this many bytes of their events and results. */
+    static final long RETAINED_BYTES = 64L << 20;
 
     /** The work of one job; it reports through {@code job} and checks {@link Job#cancelRequested()}. */
     interface Work {
@@ -51,6 +53,7 @@ final class JobQueue implements AutoCloseable {
     private final int capacity;
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Deque<String> finished = new ArrayDeque<>();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
 
@@ -66,7 +69,10 @@ final class JobQueue implements AutoCloseable {
 
     /** Queues {@code work}; throws {@link Busy} if {@code capacity} requests already wait. */
     Job submit(String kind, String run, Work work) {
-        Job job = new Job(Long.toString(ids.incrementAndGet(), 36) + Long.toString(System.nanoTime() & 0xFFFFF, 36), kind, run);
+        byte[] id = new byte[16]; // 128 random bits: a job id cannot be guessed
+        RANDOM.nextBytes(id);
+        ids.incrementAndGet();
+        Job job = new Job(java.util.HexFormat.of().formatHex(id), kind, run);
         synchronized (jobs) {
             jobs.put(job.id, job);
         }
@@ -123,8 +129,15 @@ final class JobQueue implements AutoCloseable {
     private void retire(Job job) {
         synchronized (jobs) {
             finished.addLast(job.id);
-            while (finished.size() > RETAINED) {
-                jobs.remove(finished.removeFirst());
+            long bytes = 0;
+            for (String id : finished) {
+                Job j = jobs.get(id);
+                bytes += j == null ? 0 : j.bytes();
+            }
+            // finished jobs expire by count and by bytes (the newest always stays until the next one finishes)
+            while (finished.size() > RETAINED || (bytes > RETAINED_BYTES && finished.size() > 1)) {
+                Job gone = jobs.remove(finished.removeFirst());
+                bytes -= gone == null ? 0 : gone.bytes();
             }
         }
     }

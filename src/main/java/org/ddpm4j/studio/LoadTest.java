@@ -32,12 +32,28 @@ public final class LoadTest {
 
     record Outcome(String kind, double seconds) {}
 
+    /** The studio's token, sent as a Bearer header like any script client (null: none). */
+    private static String token;
+
+    static HttpRequest.Builder request(String url) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: LoadTest URL RUN [clients=50] [steps=10] [count=4]");
+            System.err.println("usage: LoadTest URL RUN [clients=50] [steps=10] [count=4]   (URL as ./ddpm serve prints it, with ?token=)");
             System.exit(2);
         }
-        String base = args[0].replaceAll("/$", "");
+        String url = args[0];
+        int q = url.indexOf("?token=");
+        if (q >= 0) {
+            token = url.substring(q + 7);
+            url = url.substring(0, q);
+        } else if (System.getenv("DDPM4J_STUDIO_TOKEN") != null) {
+            token = System.getenv("DDPM4J_STUDIO_TOKEN").trim();
+        }
+        String base = url.replaceAll("/$", "");
         String run = args[1];
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 10;
@@ -81,7 +97,7 @@ public final class LoadTest {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        int health = http.send(HttpRequest.newBuilder(URI.create(base + "/api/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        int health = http.send(request(base + "/api/health").build(), HttpResponse.BodyHandlers.ofString()).statusCode();
         System.out.printf(Locale.ROOT, "{\"bench\": \"studio-load\", \"clients\": %d, \"steps\": %d, \"count\": %d, \"done\": %d, \"refused_429\": %d, "
                 + "\"failed\": %d, \"failures\": \"%s\", \"wall_s\": %.1f, \"done_median_s\": %.2f, \"done_max_s\": %.2f, "
                 + "\"refused_max_s\": %.3f, \"health_after\": %d}%n",
@@ -93,7 +109,7 @@ public final class LoadTest {
     /** One client: POST, then read the event stream to its last event. Returns "done", "429" or what went wrong. */
     static String request(HttpClient http, String base, String body) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/generate"))
+            HttpResponse<String> r = http.send(request(base + "/api/generate")
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 429) {
@@ -103,7 +119,7 @@ public final class LoadTest {
                 return "status " + r.statusCode() + ": " + r.body();
             }
             JsonObject job = JsonParser.parseString(r.body()).getAsJsonObject();
-            HttpResponse<Stream<String>> ev = http.send(HttpRequest.newBuilder(URI.create(base + job.get("events_url").getAsString())).build(),
+            HttpResponse<Stream<String>> ev = http.send(request(base + job.get("events_url").getAsString()).build(),
                     HttpResponse.BodyHandlers.ofLines());
             String last = null;
             try (Stream<String> lines = ev.body()) {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.cli.SamplerOptions;
+import org.ddpm4j.data.ClassChoice;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.sampler.SamplerConfig;
@@ -32,8 +33,7 @@ final class Requests {
                     .append(" --n ").append(count).append(" --seed ").append(seed)
                     .append(" --sampler ").append(sampler).append(" --steps ").append(steps);
             if (cls >= 0) {
-                String name = cls < classNames.size() ? classNames.get(cls) : Integer.toString(cls);
-                b.append(" --class ").append(shellQuote(name)).append(" --guidance ").append(fmt(guidance));
+                b.append(" --class ").append(shellQuote(ClassChoice.spell(cls, classNames))).append(" --guidance ").append(fmt(guidance));
             }
             return b.append(" --out ").append(shellQuote("samples/" + run)).toString();
         }
@@ -144,20 +144,15 @@ final class Requests {
         if (!mc.conditional()) {
             throw new DdpmException("this run is not class-conditional: it cannot draw a chosen class");
         }
-        List<String> names = r.classNames();
-        if (names.contains(s)) {
-            return names.indexOf(s);
-        }
-        try {
-            int c = Integer.parseInt(s);
-            if (c >= 0 && c < mc.classes()) {
-                return c;
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double v = e.getAsDouble();
+            if (v != Math.rint(v)) {
+                throw new DdpmException("class must be a class index or name:FOLDER, got " + show(e));
             }
-        } catch (NumberFormatException ignored) {
-            // below
+            s = Long.toString((long) v);
         }
-        throw new DdpmException("unknown class '" + RunCatalog.abbreviate(s) + "' (this run knows classes 0.." + (mc.classes() - 1)
-                + (names.isEmpty() ? "" : ": " + String.join(", ", names)) + ")");
+        // the page sends the index; a number is always an index, name:X a class folder name (ClassChoice)
+        return ClassChoice.index(s, mc.classes(), r.classNames());
     }
 
     private static double guidanceField(JsonObject o, Run r, int cls, Limits limits) {

@@ -5,9 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.ddpm4j.DdpmException;
@@ -24,7 +22,9 @@ final class RunCatalog {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     private final Path root;
-    private final Map<String, Cached> cache = new HashMap<>();
+    /** Opened runs, least recently used first; their tensors together stay under {@link #cacheBudget}. */
+    private final java.util.LinkedHashMap<String, Cached> cache = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    private final long cacheBudget = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
 
     private record Cached(FileTime modified, long size, Run run) {}
 
@@ -67,8 +67,22 @@ final class RunCatalog {
             long size = Files.size(file);
             Cached c = cache.get(name);
             if (c == null || !c.modified.equals(modified) || c.size != size) {
-                c = new Cached(modified, size, Run.open(dir));
+                cache.remove(name);
+                c = new Cached(modified, size, Run.open(dir).forSampling());
                 cache.put(name, c);
+                long total = 0;
+                for (Cached x : cache.values()) {
+                    total += x.run.tensorBytes();
+                }
+                var it = cache.entrySet().iterator();
+                while (total > cacheBudget && cache.size() > 1 && it.hasNext()) {
+                    var eldest = it.next();
+                    if (eldest.getKey().equals(name)) {
+                        continue;
+                    }
+                    total -= eldest.getValue().run.tensorBytes();
+                    it.remove();
+                }
             }
             return c.run;
         } catch (IOException e) {

@@ -3,7 +3,6 @@ package org.ddpm4j.studio;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -54,18 +53,37 @@ public final class StudioServer implements AutoCloseable {
     private final Worker worker = new Worker();
     private final Javalin app;
 
+    /** Event streams open at once, by default; past the cap a stream is answered 503. */
+    public static final int DEFAULT_MAX_STREAMS = 32;
+    /** Request bodies read at once; past it a request is answered 503, so slow uploads cannot hold every thread. */
+    static final int MAX_BODY_READERS = 16;
+    /** A connection with nothing sent or received for this long is closed (above the streams' 10 s keep-alive). */
+    static final int IDLE_TIMEOUT_MS = 30_000;
+
+    private final Access access;
+    private final int maxStreams;
+    private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.Semaphore bodyReaders = new java.util.concurrent.Semaphore(MAX_BODY_READERS);
+    private final String runsAbsolute;
+
     /**
      * @param runsDir the runs directory
      * @param runsDisplay the runs directory as the user named it (for copied command lines)
+     * @param access who may use the server (token and Host allow-list)
+     * @param maxStreams event streams open at once
      */
-    public StudioServer(Path runsDir, String runsDisplay, Limits limits) {
+    public StudioServer(Path runsDir, String runsDisplay, Limits limits, Access access, int maxStreams) {
         this.catalog = new RunCatalog(runsDir);
         this.runsDisplay = runsDisplay;
+        this.runsAbsolute = runsDir.toAbsolutePath().normalize().toString();
         this.limits = limits;
+        this.access = access;
+        this.maxStreams = maxStreams;
         this.queue = new JobQueue(limits.queueCapacity());
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = 4L * limits.maxUploadBytes();
+            config.http.maxRequestSize = maxBodyBytes(limits);
+            config.jetty.threadPool = new org.eclipse.jetty.util.thread.QueuedThreadPool(maxStreams + MAX_BODY_READERS + 32, 4, 60_000);
             config.staticFiles.add(sf -> {
                 sf.hostedPath = "/";
                 sf.directory = "/studio";
@@ -73,6 +91,11 @@ public final class StudioServer implements AutoCloseable {
             });
         });
         routes();
+    }
+
+    /** A request body's limit: two pictures as base64 data URLs and the small fields. */
+    static long maxBodyBytes(Limits limits) {
+        return 4L * limits.maxUploadBytes();
     }
 
     /** Starts listening; port 0 picks a free port. Returns the page's URL. */
@@ -87,8 +110,13 @@ public final class StudioServer implements AutoCloseable {
             }
             throw e;
         }
-        String h = host.contains(":") ? "[" + host + "]" : host;
-        return "http://" + h + ":" + app.port() + "/";
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof org.eclipse.jetty.server.AbstractConnector ac) {
+                ac.setIdleTimeout(IDLE_TIMEOUT_MS);
+            }
+        }
+        String h = Access.isWildcard(host) ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + h + ":" + app.port() + "/" + (access.token() == null ? "" : "?token=" + access.token());
     }
 
     public int port() {
@@ -103,6 +131,7 @@ public final class StudioServer implements AutoCloseable {
     }
 
     private void routes() {
+        app.before(this::guard);
         app.get("/api/health", ctx -> json(ctx, 200, health()));
         app.get("/api/runs", ctx -> {
             JsonArray runs = new JsonArray();
@@ -168,6 +197,18 @@ public final class StudioServer implements AutoCloseable {
     /** Streams a job's events as server-sent events, from the first (or after Last-Event-ID) to its end. */
     private void events(Context ctx) throws IOException, InterruptedException {
         Job job = queue.get(ctx.pathParam("id"));
+        if (streams.incrementAndGet() > maxStreams) {
+            streams.decrementAndGet();
+            throw new HttpResponseException(503, maxStreams + " event streams are open already; close one or try again later");
+        }
+        try {
+            stream(ctx, job);
+        } finally {
+            streams.decrementAndGet();
+        }
+    }
+
+    private void stream(Context ctx, Job job) throws IOException, InterruptedException {
         int next = 0;
         String last = ctx.header("Last-Event-ID");
         if (last != null) {
@@ -209,6 +250,7 @@ public final class StudioServer implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("ok", true);
         o.add("queue", queue.describe());
+        o.addProperty("event_streams", streams.get());
         Runtime rt = Runtime.getRuntime();
         o.addProperty("heap_used_mib", (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024));
         return o;
@@ -224,13 +266,20 @@ public final class StudioServer implements AutoCloseable {
     private JsonObject summary(String name) {
         JsonObject o = new JsonObject();
         o.addProperty("name", name);
-        Run r;
         try {
-            r = catalog.get(name);
-        } catch (DdpmException e) {
-            o.addProperty("error", e.getMessage());
-            return o;
+            describe(o, catalog.get(name));
+        } catch (RuntimeException e) {
+            // one damaged run (a broken file, a wrongly typed entry) is listed with its error; the others still load
+            JsonObject bad = new JsonObject();
+            bad.addProperty("name", name);
+            bad.addProperty("error", clean(e instanceof DdpmException || e instanceof RunCatalog.NotFound ? e.getMessage()
+                    : "damaged run metadata (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
+            return bad;
         }
+        return o;
+    }
+
+    private void describe(JsonObject o, Run r) {
         ModelConfig mc = r.model();
         o.addProperty("model", mc.type());
         o.addProperty("size", mc.size());
@@ -264,7 +313,6 @@ public final class StudioServer implements AutoCloseable {
         lim.addProperty("max_inpaint_count", limits.maxInpaintCount());
         lim.addProperty("max_resample", limits.maxResample());
         o.add("limits", lim);
-        return o;
     }
 
     /** The training log's loss as at most {@link #CURVE_POINTS} [step, mean loss] points. */
@@ -305,16 +353,130 @@ public final class StudioServer implements AutoCloseable {
         return out;
     }
 
-    private static JsonObject body(Context ctx) {
-        String text = ctx.body();
+    /** Fields each request kind accepts; anything else is refused. */
+    private static final java.util.Map<String, java.util.Set<String>> FIELDS = java.util.Map.of(
+            "/api/generate", java.util.Set.of("run", "class", "sampler", "steps", "guidance", "seed", "count"),
+            "/api/inpaint", java.util.Set.of("run", "image", "mask", "count", "sampler", "steps", "resample", "seed", "class", "guidance"));
+
+    /**
+     * The request's JSON object, read through a stream bounded by {@link #maxBodyBytes} (whatever the
+     * Content-Length says, chunked or not) by at most {@link #MAX_BODY_READERS} requests at once. Only a flat
+     * object of the endpoint's fields with string, number, boolean or null values is accepted, so a small body
+     * cannot cost more heap than a few times its size.
+     */
+    private JsonObject body(Context ctx) throws IOException {
+        long max = maxBodyBytes(limits);
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw new HttpResponseException(413, "the request body is larger than " + max / 1024 + " KiB");
+        }
+        if (!bodyReaders.tryAcquire()) {
+            throw new HttpResponseException(503, "too many requests are sending their bodies at once; try again");
+        }
+        String text;
         try {
-            JsonElement e = JsonParser.parseString(text);
-            if (!e.isJsonObject()) {
+            java.io.InputStream in = ctx.req().getInputStream();
+            byte[] buf = in.readNBytes((int) max + 1);
+            if (buf.length > max) {
+                throw new HttpResponseException(413, "the request body is larger than " + max / 1024 + " KiB");
+            }
+            text = new String(buf, StandardCharsets.UTF_8);
+        } finally {
+            bodyReaders.release();
+        }
+        java.util.Set<String> allowed = FIELDS.getOrDefault(ctx.path(), java.util.Set.of());
+        JsonObject o = new JsonObject();
+        try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(text))) {
+            r.setStrictness(com.google.gson.Strictness.STRICT);
+            if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
                 throw new DdpmException("the request body must be a JSON object");
             }
-            return e.getAsJsonObject();
-        } catch (JsonParseException e) {
+            r.beginObject();
+            while (r.hasNext()) {
+                String name = r.nextName();
+                if (!allowed.contains(name)) {
+                    throw new DdpmException("unknown field '" + RunCatalog.abbreviate(name) + "' (expected " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                }
+                if (o.has(name)) {
+                    throw new DdpmException("the field '" + name + "' appears twice");
+                }
+                switch (r.peek()) {
+                    case STRING -> o.addProperty(name, r.nextString());
+                    case NUMBER -> o.add(name, new com.google.gson.JsonPrimitive(new java.math.BigDecimal(r.nextString())));
+                    case BOOLEAN -> o.addProperty(name, r.nextBoolean());
+                    case NULL -> {
+                        r.nextNull();
+                        o.add(name, com.google.gson.JsonNull.INSTANCE);
+                    }
+                    default -> throw new DdpmException("the field '" + name + "' must be a string, number, boolean or null");
+                }
+            }
+            r.endObject();
+            if (r.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
+                throw new DdpmException("the request body must be one JSON object");
+            }
+        } catch (com.google.gson.stream.MalformedJsonException | java.io.EOFException | IllegalStateException | NumberFormatException e) {
             throw new DdpmException("the request body is not valid JSON");
+        }
+        return o;
+    }
+
+    /**
+     * Runs before every request, static files included: security headers; the Host allow-list (against DNS
+     * rebinding); the token (from {@code ?token=} once, then the cookie, or a Bearer header); and, for POSTs,
+     * a JSON content type and a same-origin Origin (against cross-site requests). Nothing here reads the body.
+     */
+    private void guard(Context ctx) {
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+                + "connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'");
+        ctx.header("Cache-Control", "no-store");
+        int port = ctx.req().getLocalPort();
+        String host = ctx.header("Host");
+        if (!access.hostAllowed(host, port)) {
+            throw new HttpResponseException(421, "this studio does not answer to the host name '" + RunCatalog.abbreviate(String.valueOf(host))
+                    + "' (start it with --allow-host NAME to add one)");
+        }
+        String cookie = Access.cookieName(port);
+        String fromUrl = ctx.queryParam("token");
+        if (fromUrl != null && access.token() != null) {
+            if (!access.tokenMatches(fromUrl)) {
+                throw new HttpResponseException(401, "wrong token: open the URL that ./ddpm serve printed");
+            }
+            ctx.cookie(new io.javalin.http.Cookie(cookie, access.token(), "/", -1, false, 0, true, null, null, io.javalin.http.SameSite.STRICT));
+            StringBuilder rest = new StringBuilder();
+            ctx.queryParamMap().forEach((k, vs) -> {
+                if (!k.equals("token")) {
+                    for (String v : vs) {
+                        rest.append(rest.length() == 0 ? "?" : "&").append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
+                                .append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
+                    }
+                }
+            });
+            ctx.redirect(ctx.path() + rest, io.javalin.http.HttpStatus.SEE_OTHER); // drops the token from the address bar and history
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        String auth = ctx.header("Authorization");
+        String bearer = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+        if (access.token() != null && !access.tokenMatches(ctx.cookie(cookie)) && !access.tokenMatches(bearer)) {
+            throw new HttpResponseException(401, "this studio needs its token: open the URL that ./ddpm serve printed (...?token=...),"
+                    + " or send Authorization: Bearer TOKEN");
+        }
+        if (!ctx.method().equals(io.javalin.http.HandlerType.GET) && !ctx.method().equals(io.javalin.http.HandlerType.HEAD)) {
+            String origin = ctx.header("Origin");
+            if (origin != null && !origin.equalsIgnoreCase("http://" + host.trim())) {
+                throw new HttpResponseException(403, "cross-origin request refused (Origin " + RunCatalog.abbreviate(origin) + ")");
+            }
+            if ("cross-site".equalsIgnoreCase(ctx.header("Sec-Fetch-Site"))) {
+                throw new HttpResponseException(403, "cross-site request refused");
+            }
+            String type = ctx.header("Content-Type");
+            if (type == null || !type.toLowerCase(java.util.Locale.ROOT).split(";")[0].trim().equals("application/json")) {
+                throw new HttpResponseException(415, "requests that change anything must be sent as Content-Type: application/json");
+            }
         }
     }
 
@@ -324,10 +486,16 @@ public final class StudioServer implements AutoCloseable {
         ctx.result(body.toString());
     }
 
-    private static void error(Context ctx, int status, String message) {
+    private void error(Context ctx, int status, String message) {
         JsonObject o = new JsonObject();
-        o.addProperty("error", firstLine(message));
+        // runs are named by their name: the server's absolute paths stay on the server
+        o.addProperty("error", clean(message));
         json(ctx, status, o);
+    }
+
+    /** A message's first line with the runs directory's absolute path taken out: runs are named by their name. */
+    private String clean(String message) {
+        return firstLine(message).replace(runsAbsolute + "/", "").replace(runsAbsolute, runsDisplay);
     }
 
     private static String firstLine(String s) {

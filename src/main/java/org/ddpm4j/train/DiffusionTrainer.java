@@ -106,6 +106,21 @@ public final class DiffusionTrainer {
         return true;
     }
 
+    /**
+     * The error for a non-finite loss. With no update applied yet, and inputs and weights all finite and below
+     * 1e4 in size, the learning rate cannot be the cause and a sound network cannot overflow: the defect is in
+     * a native kernel (see docs/results/onednn-convolution.md). Otherwise training diverged.
+     */
+    static DdpmException nonFiniteLoss(double loss, long step, boolean noUpdateYet, boolean inputsAndWeightsSound) {
+        if (noUpdateYet && inputsAndWeightsSound) {
+            return new DdpmException("the network gave a non-finite loss (" + loss + ") at step " + step
+                    + " from finite inputs and weights before any update: a native kernel defect, not the"
+                    + " learning rate (see docs/results/onednn-convolution.md; pass --skip-nonfinite to skip such batches)");
+        }
+        return new DdpmException("training diverged: the loss is " + loss + " at step " + step
+                + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
+    }
+
     /** Steps per epoch: ceil(N / batch), the last batch may be short (DataLoader's drop_last=False). */
     public static long stepsPerEpoch(int images, int batch) {
         return (images + batch - 1) / batch;
@@ -227,14 +242,8 @@ public final class DiffusionTrainer {
             step++;
             if (!Double.isFinite(lossValue)) {
                 if (!config.skipNonFinite()) {
-                    if (updatesHere == 0 && allFinite(x0Data) && weightsFinite()) {
-                        // no update has been applied yet and every input is finite: the learning rate cannot be the cause
-                        throw new DdpmException("the network gave a non-finite loss (" + lossValue + ") at step " + step
-                                + " from finite inputs and weights before any update: a native kernel defect, not the"
-                                + " learning rate (see docs/results/onednn-convolution.md; pass --skip-nonfinite to skip such batches)");
-                    }
-                    throw new DdpmException("training diverged: the loss is " + lossValue + " at step " + step
-                            + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
+                    boolean before = updatesHere == 0;
+                    throw nonFiniteLoss(lossValue, step, before, before && allFinite(x0Data) && weightsFinite());
                 }
                 optimizer.zeroGradients();
                 skipped++;

@@ -43,8 +43,8 @@ class StudioApiTest {
     @BeforeAll
     static void start() throws IOException {
         runs = StudioFixture.runs();
-        server = new StudioServer(runs, runs.toString(), Limits.defaults().withQueueCapacity(2));
-        base = server.start("127.0.0.1", 0).replaceAll("/$", "");
+        server = StudioFixture.server(runs.toString(), 2);
+        base = server.start("127.0.0.1", 0).replaceAll("/\\?token=.*$", "").replaceAll("/$", "");
     }
 
     @AfterAll
@@ -95,7 +95,7 @@ class StudioApiTest {
             {"{\"run\": \"cond\", \"seed\": -1}", "seed must be a whole number in 0..9007199254740991"},
             {"{\"run\": \"cond\", \"class\": \"1\", \"guidance\": 21}", "guidance must be in 0..20"},
             {"{\"run\": \"cond\", \"class\": \"1\", \"guidance\": -0.5}", "guidance must be in 0..20"},
-            {"{\"run\": \"cond\", \"class\": \"7\"}", "unknown class '7' (this run knows classes 0..1)"},
+            {"{\"run\": \"cond\", \"class\": \"7\"}", "unknown class 7 (this run knows classes 0..1)"},
             {"{\"run\": \"plain\", \"class\": \"1\"}", "this run is not class-conditional"},
             {"{\"run\": \"cond\", \"sampler\": \"euler\"}", "unknown sampler 'euler'"},
             {"{\"steps\": 3}", "choose a run"},
@@ -154,7 +154,7 @@ class StudioApiTest {
         assertEquals(6, ev.get(6).data().get("step").getAsInt());
         assertTrue(ev.get(1).data().get("xt").getAsString().startsWith("data:image/png;base64,"));
 
-        HttpResponse<byte[]> png = StudioFixture.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + job + "/result.png")).build(),
+        HttpResponse<byte[]> png = StudioFixture.HTTP.send(StudioFixture.request(base + "/api/jobs/" + job + "/result.png").build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, png.statusCode());
         assertEquals("image/png", png.headers().firstValue("Content-Type").orElse(""));

@@ -68,9 +68,13 @@ class StudioBrowserTest {
     static void start() throws IOException {
         Assumptions.assumeTrue(browserAvailable(), "no chromium/chromedriver: browser tests skipped");
         Path runs = StudioFixture.runs();
-        server = new StudioServer(runs, "runs", Limits.defaults().withQueueCapacity(1));
-        base = server.start("127.0.0.1", 0);
+        server = StudioFixture.server("runs", 1);
+        String url = server.start("127.0.0.1", 0);
+        base = url.replaceAll("\\?token=.*$", "");
         driver = chromium(Files.createTempDirectory("ddpm4j-chromium"));
+        // as a user does: open the printed URL once; the studio sets its cookie and drops the token from the address
+        driver.get(url);
+        waitFor(d -> !d.getCurrentUrl().contains("token="), 30);
         Files.createDirectories(shots);
     }
 

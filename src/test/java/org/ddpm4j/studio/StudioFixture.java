@@ -54,6 +54,19 @@ final class StudioFixture {
 
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** The token the test servers run with; every client below sends it, as a script would. */
+    static final String TOKEN = Access.newToken();
+
+    /** A server over {@link #runs()} that needs {@link #TOKEN}, on loopback. */
+    static StudioServer server(String runsDisplay, int queue) throws IOException {
+        return new StudioServer(runs(), runsDisplay, Limits.defaults().withQueueCapacity(queue), Access.of(TOKEN, "127.0.0.1", List.of()),
+                StudioServer.DEFAULT_MAX_STREAMS);
+    }
+
+    static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN);
+    }
+
     record Response(int status, String body) {
         JsonObject json() {
             return JsonParser.parseString(body).getAsJsonObject();
@@ -65,13 +78,13 @@ final class StudioFixture {
     }
 
     static Response get(String base, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+        HttpResponse<String> r = HTTP.send(request(base + path).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Response(r.statusCode(), r.body());
     }
 
     static Response post(String base, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+        HttpResponse<String> r = HTTP.send(request(base + path)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Response(r.statusCode(), r.body());
@@ -82,7 +95,7 @@ final class StudioFixture {
 
     /** Reads a job's event stream to its end (done, cancelled or error); {@code onEvent} sees each as it comes. */
     static List<Event> events(String base, String jobId, java.util.function.Consumer<Event> onEvent) throws IOException, InterruptedException {
-        HttpResponse<Stream<String>> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + jobId + "/events")).GET().build(),
+        HttpResponse<Stream<String>> r = HTTP.send(request(base + "/api/jobs/" + jobId + "/events").GET().build(),
                 HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, r.statusCode());
         List<Event> out = new ArrayList<>();

@@ -28,10 +28,13 @@ class StudioScreenshots {
     void takeTheReadmeScreenshots() throws Exception {
         Path runs = Path.of(System.getProperty("studio.runs"));
         StudioBrowserTest.shots = Files.createDirectories(Path.of(System.getProperty("studio.shots", "target/studio-screenshots")));
-        try (StudioServer server = new StudioServer(runs, "runs", Limits.defaults())) {
-            String base = server.start("127.0.0.1", 0);
+        try (StudioServer server = new StudioServer(runs, "runs", Limits.defaults(), Access.of(StudioFixture.TOKEN, "127.0.0.1", java.util.List.of()),
+                StudioServer.DEFAULT_MAX_STREAMS)) {
+            String url = server.start("127.0.0.1", 0);
+            String base = url.replaceAll("\\?token=.*$", "");
             StudioBrowserTest.driver = StudioBrowserTest.chromium(Files.createTempDirectory("ddpm4j-chromium"));
             try {
+                StudioBrowserTest.driver.get(url); // sets the studio's cookie
                 String cond = System.getProperty("studio.cond");
                 StudioBrowserTest.driver.get(base + "?run=" + cond);
                 waitFor(d -> text("status").startsWith("Ready"), 60);

@@ -121,4 +121,25 @@ class TrainingMathTest {
             assertArrayEquals(before, net.parameters().get(0).array().toFloatArray(), 0f);
         }
     }
+
+    @Test
+    void aNonFiniteLossIsBlamedOnAKernelOnlyWhenNothingElseCanExplainIt() {
+        String kernel = "a native kernel defect";
+        assertTrue(DiffusionTrainer.nonFiniteLoss(Double.NaN, 1, true, true).getMessage().contains(kernel));
+        assertTrue(DiffusionTrainer.nonFiniteLoss(Double.NaN, 1, true, true).getMessage().contains("docs/results/onednn-convolution.md"));
+        for (boolean[] c : new boolean[][] {{false, true}, {true, false}, {false, false}}) {
+            String msg = DiffusionTrainer.nonFiniteLoss(Double.POSITIVE_INFINITY, 7, c[0], c[1]).getMessage();
+            assertTrue(msg.startsWith("training diverged: the loss is Infinity at step 7") && msg.contains("lower --lr"), msg);
+        }
+        // through a real step: inputs far outside [-1, 1] overflow the loss, and that is divergence, not a kernel
+        ImageSet tiny = new ImageSet(new float[4 * 64], null, 4, 1, 8, 8, "tiny");
+        float[] huge = new float[4 * 64];
+        java.util.Arrays.fill(huge, 3e38f);
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), cfg(0, false, 0, 0, 0), new Rng(2), tiny);
+            DdpmException e = assertThrows(DdpmException.class, () -> tr.step(huge, new Shape(4, 1, 8, 8)));
+            assertTrue(e.getMessage().startsWith("training diverged") && e.getMessage().contains("at step 1"), e.getMessage());
+        }
+    }
 }
