@@ -117,7 +117,15 @@ public final class IdxReader {
         }
     }
 
-    /** Reads a whole stream, un-gzipping it if it starts with the gzip magic; capped at {@link #MAX_BYTES}. */
+    /** Bytes past the declared size that are still read, so that a few extra bytes get their precise message. */
+    static final int SLACK = 1 << 16;
+
+    /**
+     * Reads a whole stream, un-gzipping it if it starts with the gzip magic. The IDX header (its first 16 bytes)
+     * is read and checked first; the rest is read only up to the size that header declares (plus
+     * {@link #SLACK}), so a gzip bomb or a file with the wrong header costs no more memory than the data it
+     * claims, and never more than {@link #MAX_BYTES}.
+     */
     public static byte[] readAll(InputStream in, String name) {
         try {
             InputStream s = in.markSupported() ? in : new BufferedInputStream(in);
@@ -128,16 +136,24 @@ public final class IdxReader {
             if (b0 == 0x1f && b1 == 0x8b) {
                 s = new GZIPInputStream(s, 1 << 16);
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+            byte[] head = s.readNBytes(16);
+            long declared = declaredSize(head, name);
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(declared, 1 << 20) + 16);
+            out.write(head);
+            long limit = Math.min(declared + SLACK, MAX_BYTES + 1);
             byte[] buf = new byte[1 << 16];
-            long total = 0;
+            long total = head.length;
             int n;
-            while ((n = s.read(buf)) > 0) {
+            while (total < limit && (n = s.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0) {
                 total += n;
-                if (total > MAX_BYTES) {
-                    throw new DdpmException(name + ": larger than " + (MAX_BYTES >> 20) + " MiB; not a supported IDX file");
-                }
                 out.write(buf, 0, n);
+            }
+            if (total > MAX_BYTES) {
+                throw new DdpmException(name + ": larger than " + (MAX_BYTES >> 20) + " MiB; not a supported IDX file");
+            }
+            if (total >= limit && s.read() >= 0) {
+                throw new DdpmException(name + ": more data than its IDX header declares (" + declared
+                        + " bytes); corrupt file or wrong header");
             }
             return out.toByteArray();
         } catch (EOFException e) {
@@ -147,5 +163,27 @@ public final class IdxReader {
         } catch (IOException e) {
             throw new DdpmException(name + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /** The file size an IDX header declares (header included); for anything else, the header alone. */
+    private static long declaredSize(byte[] head, String name) {
+        if (head.length < 8 || head[0] != 0 || head[1] != 0 || head[2] != 0x08) {
+            return head.length; // not IDX: the parser names what is wrong from these bytes
+        }
+        long count = u32(head, 4, name);
+        long size;
+        if (head[3] == 0x01) {
+            size = 8 + count;
+        } else if (head[3] == 0x03 && head.length >= 16) {
+            long rows = u32(head, 8, name);
+            long cols = u32(head, 12, name);
+            if (rows < 1 || rows > MAX_SIDE || cols < 1 || cols > MAX_SIDE) {
+                throw new DdpmException(name + ": implausible image size " + rows + "x" + cols + " in the IDX header");
+            }
+            size = 16 + count * rows * cols;
+        } else {
+            return head.length;
+        }
+        return size; // a size past MAX_BYTES is named by the parser ("claims N images but holds only M")
     }
 }

@@ -91,6 +91,7 @@ public final class ImageFolder {
             files.forEach(p -> names.add(dir.relativize(p).getName(0).toString()));
             classNames.addAll(names);
         }
+        checkFits(spec, files.size(), size, channels);
         String key = key(dir, files, size, channels);
         Path cache = cacheDir == null ? null : cacheDir.resolve("folder-" + key + ".bin.gz");
         if (cache != null && Files.isRegularFile(cache)) {
@@ -124,7 +125,7 @@ public final class ImageFolder {
         }
         int c = channels != 0 ? channels : pics.stream().anyMatch(Pixels::hasColour) ? 3 : 1;
         int per = c * size * size;
-        byte[] px = new byte[pics.size() * per];
+        byte[] px = new byte[Math.toIntExact((long) pics.size() * per)];
         for (int i = 0; i < pics.size(); i++) {
             pics.get(i).withChannels(c).toPlanes(size, px, i * per);
         }
@@ -133,6 +134,27 @@ public final class ImageFolder {
             writeCache(cache, px, lab, pics.size(), c, size);
         }
         return build(px, lab, pics.size(), c, size, spec, classNames);
+    }
+
+    /**
+     * Refuses, before anything is decoded, a folder whose set would not fit: more than 2^31 values (the largest
+     * Java array), or more heap than this JVM has. RGB is assumed until the pictures are decoded; the bytes
+     * of the resized pictures, their planes and the float copy the set keeps are counted.
+     */
+    static void checkFits(String spec, long files, int size, int channels) {
+        long per = (channels == 0 ? 3L : channels) * size * size;
+        long values = files * per;
+        String what = files + " pictures at " + size + "x" + size + (channels == 1 ? " gray" : " RGB");
+        if (values > Integer.MAX_VALUE) {
+            throw new DdpmException(spec + ": " + what + " would be " + values + " values, more than the 2^31 one set can hold;"
+                    + " use fewer pictures or a smaller --size");
+        }
+        long need = values * (1 + 1 + 4);
+        long max = Runtime.getRuntime().maxMemory();
+        if (need > max * 9 / 10) {
+            throw new DdpmException(spec + ": " + what + " need about " + (need >> 20) + " MiB of heap, more than the "
+                    + (max >> 20) + " MiB this JVM may use; use fewer pictures, a smaller --size, or more heap (-Xmx)");
+        }
     }
 
     private static ImageSet build(byte[] px, int[] labels, int n, int c, int size, String spec, List<String> classNames) {

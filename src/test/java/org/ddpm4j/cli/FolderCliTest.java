@@ -38,7 +38,9 @@ class FolderCliTest {
             assertEquals(8, img.getWidth());
             assertTrue(Files.size(dir.resolve("d.gif")) > 0);
             CliTest.assertOneLineError(CliTest.run("sample", "--run", run.toString(), "--class", "triangle", "--out", s.toString()), 1,
-                    "one of circle, square");
+                    "unknown class 'triangle' (this run knows classes 0..1: 0 = circle, 1 = square)");
+            CliTest.assertOneLineError(CliTest.run("sample", "--run", run.toString(), "--class", "name:1", "--out", s.toString()), 1,
+                    "unknown class 'name:1'");
 
             CliTest.Result e = CliTest.run("eval", "--run", run.toString(), "--n", "10", "--steps", "2");
             assertEquals(0, e.code(), e.err());
@@ -54,7 +56,7 @@ class FolderCliTest {
             }
             ImageIO.write(mask, "png", dir.resolve("mask.png").toFile());
             CliTest.Result ip = CliTest.run("inpaint", "--run", run.toString(), "--image", dir.resolve("in.png").toString(), "--mask",
-                    dir.resolve("mask.png").toString(), "--class", "circle", "--n", "2", "--steps", "3", "--resample", "1", "--out", dir.resolve("ip").toString());
+                    dir.resolve("mask.png").toString(), "--class", "name:circle", "--n", "2", "--steps", "3", "--resample", "1", "--out", dir.resolve("ip").toString());
             assertEquals(0, ip.code(), ip.err());
             assertTrue(Files.exists(dir.resolve("ip").resolve("panel.png")));
 

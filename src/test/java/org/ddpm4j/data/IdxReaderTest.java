@@ -138,4 +138,30 @@ class IdxReaderTest {
         assertEquals(-1f, min, 0f);
         assertEquals(1f, max, 0f);
     }
+
+    @Test
+    void aGzipBombIsRefusedAfterItsDeclaredSizeWithBoundedMemory() throws IOException {
+        // the header declares one 28x28 image (800 bytes in all); the gzip expands to 256 MiB of zeros
+        Path f = dir.resolve("bomb-images-idx3-ubyte.gz");
+        try (GZIPOutputStream gz = new GZIPOutputStream(Files.newOutputStream(f), 1 << 16)) {
+            gz.write(ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(28).putInt(28).array());
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 256; i++) {
+                gz.write(zeros);
+            }
+        }
+        assertTrue(Files.size(f) < 2 << 20, "a small file: " + Files.size(f));
+        com.sun.management.ThreadMXBean t = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = t.getCurrentThreadAllocatedBytes();
+        DdpmException e = assertThrows(DdpmException.class, () -> IdxReader.readImages(f));
+        long allocated = t.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().contains("more data than its IDX header declares (800 bytes)"), e.getMessage());
+        assertTrue(allocated < 8L << 20, "allocated " + (allocated >> 10) + " KiB");
+        // a header that declares far more than the gzip holds: the data it has is read, and the lie named
+        Path big = dir.resolve("big-images-idx3-ubyte.gz");
+        try (GZIPOutputStream gz = new GZIPOutputStream(Files.newOutputStream(big))) {
+            gz.write(ByteBuffer.allocate(16).putInt(0x803).putInt(2_000_000).putInt(1000).putInt(1000).array());
+        }
+        assertTrue(assertThrows(DdpmException.class, () -> IdxReader.readImages(big)).getMessage().contains("claims 2000000 images"));
+    }
 }

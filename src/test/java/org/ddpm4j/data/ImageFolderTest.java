@@ -189,4 +189,24 @@ class ImageFolderTest {
         assertEquals(16, set.width());
         assertEquals("", warn.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aFolderTooLargeForOneSetIsRefusedBeforeDecoding() throws IOException {
+        // 700 one-pixel files at --size 1024 would be 700 x 3 x 1024^2 = 2.2e9 values, past 2^31
+        Path d = Files.createDirectories(dir.resolve("many"));
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), "png", png);
+        for (int i = 0; i < 700; i++) {
+            Files.write(d.resolve(i + ".png"), png.toByteArray());
+        }
+        Files.write(d.resolve("broken.png"), new byte[] {1, 2, 3}); // never decoded: the check comes first
+        ByteArrayOutputStream warn = new ByteArrayOutputStream();
+        DdpmException e = assertThrows(DdpmException.class, () -> load(d, 1024, 0, null, warn));
+        assertTrue(e.getMessage().contains("701 pictures at 1024x1024 RGB would be 2205155328 values, more than the 2^31"), e.getMessage());
+        assertEquals("", warn.toString(StandardCharsets.UTF_8), "nothing decoded, so nothing skipped");
+        // under the value limit but over this JVM's heap: the same kind of one-line refusal
+        long heapMiB = Runtime.getRuntime().maxMemory() >> 20;
+        DdpmException h = assertThrows(DdpmException.class, () -> ImageFolder.checkFits("folder:x", heapMiB, 256, 0));
+        assertTrue(h.getMessage().contains("MiB of heap, more than the " + heapMiB + " MiB"), h.getMessage());
+    }
 }

@@ -348,6 +348,14 @@ class StudioSecurityTest {
             b[i] ^= 0x5A;
         }
         Files.write(ckpt, b);
+        // and a run whose checksum is fine but whose metadata has a wrongly typed entry
+        Path typed = runs.resolve("mistyped");
+        copyRun(runs.resolve("plain"), typed);
+        Path tc = typed.resolve(org.ddpm4j.checkpoint.Run.CHECKPOINT);
+        org.ddpm4j.checkpoint.CheckpointFile c = org.ddpm4j.checkpoint.CheckpointFile.read(tc);
+        c.meta().getAsJsonObject("model").addProperty("size", "twenty-eight");
+        c.meta().add("class_names", new com.google.gson.JsonPrimitive(7));
+        c.write(tc);
         try {
             StudioFixture.Response list = StudioFixture.get(base, "/api/runs");
             assertEquals(200, list.status(), list.body());
@@ -360,17 +368,48 @@ class StudioSecurityTest {
                 }
             }
             assertTrue(named, "the damaged run is listed with its error: " + list.body());
+            boolean mistyped = false;
+            for (var e : list.json().getAsJsonArray("runs")) {
+                JsonObject o = e.getAsJsonObject();
+                mistyped |= o.get("name").getAsString().equals("mistyped") && o.has("error");
+            }
+            assertTrue(mistyped, "the mistyped run is listed with its error: " + list.body());
+            assertTrue(list.body().contains("\"name\":\"cond\"") && list.body().contains("\"conditional\":true"), "good runs still listed");
             StudioFixture.Response one = StudioFixture.get(base, "/api/runs/damaged");
             assertTrue(one.status() >= 400 && one.status() < 500, one.body());
             assertFalse(one.body().contains(runs.toAbsolutePath().toString()), "no absolute path: " + one.body());
         } finally {
-            try (var s = Files.list(bad)) {
-                for (Path p : s.toList()) {
-                    Files.delete(p);
+            for (Path d : List.of(bad, typed)) {
+                try (var s = Files.list(d)) {
+                    for (Path p : s.toList()) {
+                        Files.delete(p);
+                    }
                 }
+                Files.delete(d);
             }
-            Files.delete(bad);
         }
+    }
+
+    @Test
+    void jobMemoryIsBoundedInBytesAndCachedRunsHoldNoOptimizerState() throws Exception {
+        Job job = new Job("j", "generate", "r");
+        String picture = "x".repeat(200_000);
+        for (int i = 0; i < 100; i++) { // 100 frames of 2 x 200 KB: 40 MB without a budget
+            JsonObject f = new JsonObject();
+            f.addProperty("step", i);
+            f.addProperty("xt", picture);
+            f.addProperty("x0", picture);
+            job.emit("frame", f);
+        }
+        assertTrue(job.bytes() <= Job.FRAME_BUDGET + 400_100, job.bytes() + " bytes kept");
+        assertEquals(100, job.eventCount(), "every frame keeps its place in the stream");
+        assertTrue(job.await(99, 0).json().contains("\"xt\""), "the newest frame keeps its pictures");
+        assertFalse(job.await(0, 0).json().contains("\"xt\""), "the oldest lost them");
+        org.ddpm4j.checkpoint.Run full = org.ddpm4j.checkpoint.Run.open(runs.resolve("plain"));
+        assertTrue(full.hasTensors("adam.m/"), "a training checkpoint holds optimizer moments");
+        org.ddpm4j.checkpoint.Run lean = full.forSampling();
+        assertFalse(lean.hasTensors("adam.m/") || lean.hasTensors("adam.v/"));
+        assertTrue(lean.hasTensors("model/") && lean.tensorBytes() < full.tensorBytes());
     }
 
     @Test
