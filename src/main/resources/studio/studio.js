@@ -70,6 +70,10 @@ async function selectRun(name) {
   cls.disabled = !r.conditional; $('guidance').disabled = !r.conditional;
   if (r.defaults) {
     $('sampler').value = r.defaults.sampler; $('steps').value = r.defaults.steps; $('guidance').value = r.defaults.guidance;
+    if (r.defaults.inpaint_steps) { // the same inpainting defaults as ./ddpm inpaint
+      $('inpaint-steps').value = r.defaults.inpaint_steps; $('resample').value = r.defaults.inpaint_resample;
+      $('inpaint-count').value = r.defaults.inpaint_count;
+    }
   }
   drawCurve(r.curve || []);
   resetCanvas();

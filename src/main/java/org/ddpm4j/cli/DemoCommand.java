@@ -63,8 +63,8 @@ final class DemoCommand implements Callable<Integer> {
             main.out.println("Loading model from checkpoint " + runDir.resolve(Run.CHECKPOINT));
         } else {
             main.out.println("Training model...");
-            TrainCommand.Plan plan = new TrainCommand.Plan(ModelConfig.seed(1, 28), DiffusionConfig.seed(), tc, 0, 0, 0);
-            TrainCommand.train(plan, runDir, false, main.out, main.err);
+            org.ddpm4j.api.Training.Plan plan = new org.ddpm4j.api.Training.Plan(ModelConfig.seed(1, 28), DiffusionConfig.seed(), tc, 0, 0, 0);
+            org.ddpm4j.api.Training.run(plan, runDir, false, main.out, main.err);
             main.out.println("Model saved to " + runDir.resolve(Run.CHECKPOINT));
         }
         Run run = Run.open(runDir);

@@ -45,7 +45,7 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory for the results.")
     Path out;
 
-    @Option(names = "--n", defaultValue = "8", description = "Candidate completions. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--n", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_CANDIDATES, description = "Candidate completions. Default: ${DEFAULT-VALUE}.")
     int n;
 
     @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric folder name also works).")
@@ -57,10 +57,10 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm or ddim (multistep solvers cannot resample). Default: ${DEFAULT-VALUE}.")
     String sampler;
 
-    @Option(names = "--steps", defaultValue = "100", description = "Timesteps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_STEPS, description = "Timesteps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
-    @Option(names = "--resample", defaultValue = "5", description = "RePaint resampling jumps per step (1 = none). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--resample", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_RESAMPLE, description = "RePaint resampling jumps per step (1 = none). Default: ${DEFAULT-VALUE}.")
     int resample;
 
     @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
@@ -85,7 +85,7 @@ final class InpaintCommand implements Callable<Integer> {
         float[] m = Images.toMask(maskPic, mc.size());
         Conditioning cond = Conditioning.resolve(mc, r.classNames(), classOption, guidance, 1);
         int cls = cond.classes() == null ? -1 : cond.classes()[0];
-        SamplerConfig sc = new SamplerConfig(sampler, sampler.equals("ddim") ? 1.0 : 0, "linspace", "posterior", true);
+        SamplerConfig sc = org.ddpm4j.api.Defaults.inpaintingSampler(org.ddpm4j.api.SamplerKind.of(sampler));
         AtomicFiles.ensureDirectory(out);
         float[] result;
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true);

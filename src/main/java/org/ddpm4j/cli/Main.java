@@ -59,7 +59,9 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmdLine, parsed) -> {
-            if (ex instanceof DdpmException) {
+            if (ex instanceof org.ddpm4j.api.InvalidRequestException ire) {
+                err.println("error: " + ire.flagMessage()); // the API names settings; the CLI shows them as flags
+            } else if (ex instanceof DdpmException) {
                 err.println("error: " + ex.getMessage());
             } else {
                 err.println("error: unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()

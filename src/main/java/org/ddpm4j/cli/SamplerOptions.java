@@ -1,5 +1,6 @@
 package org.ddpm4j.cli;
 
+import org.ddpm4j.api.Defaults;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.sampler.SamplerConfig;
@@ -9,10 +10,10 @@ import picocli.CommandLine.Option;
 public final class SamplerOptions {
 
     /** Classifier-free guidance scale used when none is asked for. */
-    public static final double DEFAULT_GUIDANCE = 1.0;
+    public static final double DEFAULT_GUIDANCE = Defaults.GUIDANCE;
 
-    public static final String DEFAULT_UNET_SAMPLER = "ddim";
-    public static final int DEFAULT_UNET_STEPS = 20;
+    public static final String DEFAULT_UNET_SAMPLER = "ddim"; // Defaults.UNET_SAMPLER, spelt out for the flag's help text
+    public static final int DEFAULT_UNET_STEPS = Defaults.UNET_STEPS;
 
     @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim or dpm++ (default: seed runs ddpm, U-Net runs "
             + DEFAULT_UNET_SAMPLER + ").")
@@ -39,12 +40,11 @@ public final class SamplerOptions {
 
     /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
     public static SamplerConfig defaultSampler(ModelConfig mc) {
-        return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
-                : new SamplerConfig(DEFAULT_UNET_SAMPLER, 0, "trailing", "beta", true);
+        return Defaults.sampler(mc);
     }
 
     public static int defaultSteps(ModelConfig mc, DiffusionConfig dc) {
-        return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(DEFAULT_UNET_STEPS, dc.steps());
+        return Defaults.steps(mc, dc);
     }
 
     /** The sampler the flags ask for, on top of the run's default. */

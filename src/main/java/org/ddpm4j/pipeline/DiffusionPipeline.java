@@ -13,6 +13,7 @@ import org.ddpm4j.sampler.Sampler;
 import org.ddpm4j.sampler.StepOutput;
 import org.ddpm4j.util.NativeMemory;
 import org.ddpm4j.util.Noise;
+import org.ddpm4j.util.PerImageNoise;
 import org.ddpm4j.util.Rng;
 import org.ddpm4j.util.Tensors;
 
@@ -100,10 +101,11 @@ public final class DiffusionPipeline {
         int s = model.config().size();
         int per = c * s * s;
         float[] out = new float[n * per];
+        long base = rng.nextLong(); // image i's noise is its own stream (base, i): independent of batching
         for (int start = 0; start < n; start += batchSize) {
             int b = Math.min(batchSize, n - start);
             int[] cls = classes == null ? null : Arrays.copyOfRange(classes, start, start + b);
-            float[] imgs = generateBatch(b, numSteps, rng, listener, cls, guidance);
+            float[] imgs = generateBatch(b, numSteps, new PerImageNoise(base, start, b), listener, cls, guidance);
             System.arraycopy(imgs, 0, out, start * per, imgs.length);
             NativeMemory.trim(); // the batch's tensors are freed: give their pages back (see NativeMemory)
         }
@@ -111,7 +113,7 @@ public final class DiffusionPipeline {
     }
 
     /** One batch of {@code b} images: the whole reverse trajectory, each step in its own scope. */
-    private float[] generateBatch(int b, int numSteps, Rng rng, StepListener listener, int[] classes, Guidance guidance) {
+    private float[] generateBatch(int b, int numSteps, PerImageNoise rng, StepListener listener, int[] classes, Guidance guidance) {
         Shape shape = new Shape(b, model.config().channels(), model.config().size(), model.config().size());
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
@@ -241,26 +243,27 @@ public final class DiffusionPipeline {
         int[] ts = sampler.timesteps(numSteps);
         sampler.reset();
         Tensors.inferenceOnThisThread();
+        PerImageNoise noise = new PerImageNoise(rng.nextLong(), 0, n); // candidate i depends only on (seed, i)
         try (NDManager m = model.manager().newSubManager()) {
             NDArray known = Tensors.fromJava(m, image, new Shape(1, c, s, s)).broadcast(shape); // (n, C, H, W)
             NDArray keep = Tensors.fromJava(m, mask, new Shape(1, 1, s, s)).mul(-1f).add(1f).broadcast(shape); // 1 = kept
             NDArray gen = keep.mul(-1f).add(1f);
             NDArray classes = model.config().conditional() && cls >= 0 ? m.full(new Shape(n), (float) cls) : null;
-            NDArray x = Noise.randn(rng, m, shape);
+            NDArray x = Noise.randn(noise, m, shape);
             for (int i = 0; i < ts.length; i++) {
                 int t = ts[i];
                 int tPrev = i + 1 < ts.length ? ts[i + 1] : -1;
                 int reps = tPrev < 0 ? 1 : resample; // nothing to harmonise after the last step
                 for (int r = 0; r < reps; r++) {
                     try (NDScope scope = new NDScope()) {
-                        StepOutput so = sampler.step(predict(x, t, classes, guidance), t, tPrev, x, rng);
+                        StepOutput so = sampler.step(predict(x, t, classes, guidance), t, tPrev, x, noise);
                         NDArray knownPrev = tPrev < 0 ? known
-                                : diffusion.addNoise(known, Noise.randn(rng, m, shape), filled(n, tPrev));
+                                : diffusion.addNoise(known, Noise.randn(noise, m, shape), filled(n, tPrev));
                         NDArray next = so.prevSample().mul(gen).add(knownPrev.mul(keep));
                         if (r < reps - 1) {
                             // jump back to t: x_t ~ N(sqrt(a) x_t', (1 - a) I), a = alphaBar_t / alphaBar_t'
                             double a = diffusion.schedule().alphaBar(t) / diffusion.schedule().alphaBar(tPrev);
-                            next = next.mul((float) Math.sqrt(a)).add(Noise.randn(rng, m, shape).mul((float) Math.sqrt(1 - a)));
+                            next = next.mul((float) Math.sqrt(a)).add(Noise.randn(noise, m, shape).mul((float) Math.sqrt(1 - a)));
                         } else {
                             listener.onStep(i + 1, ts.length, t, next, so.predX0().mul(gen).add(known.mul(keep)));
                         }

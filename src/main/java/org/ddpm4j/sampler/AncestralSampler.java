@@ -56,7 +56,7 @@ public final class AncestralSampler implements Sampler {
     }
 
     @Override
-    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, Rng rng) {
+    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng) {
         var s = diffusion.schedule();
         double abT = s.alphaBar(t);
         double abPrev = tPrev < 0 ? 1.0 : s.alphaBar(tPrev);

@@ -44,7 +44,7 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override
-    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, Rng rng) {
+    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng) {
         double ab = diffusion.schedule().alphaBar(t);
         double abPrev = tPrev < 0 ? 1.0 : diffusion.schedule().alphaBar(tPrev);
         // 1. predicted x0 and eps

@@ -55,7 +55,7 @@ public final class DpmSolverPlusPlus implements Sampler {
     }
 
     @Override
-    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, Rng rng) {
+    public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng) {
         // 1. data prediction D0 = x0(x_t, t)
         NDArray x0 = diffusion.predictX0(modelOutput, xt, t);
         if (clipX0) {

@@ -42,7 +42,7 @@ public interface Sampler {
      * @param rng the source of any fresh noise z
      * @return x_{tPrev} and the predicted x0; both belong to the manager of {@code xt}
      */
-    StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, Rng rng);
+    StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng);
 
     /** Forgets any multistep history before a new trajectory. */
     default void reset() {}

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.cli.SamplerOptions;
+import org.ddpm4j.api.Defaults;
+import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.data.ClassChoice;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.model.ModelConfig;
@@ -45,31 +46,32 @@ final class Requests {
 
     static Generate generate(JsonObject o, Run r, String name, Limits limits) {
         ModelConfig mc = r.model();
-        int steps = intField(o, "steps", SamplerOptions.defaultSteps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
+        int steps = intField(o, "steps", Defaults.steps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
         int count = intField(o, "count", 16, 1, limits.maxCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
-        SamplerConfig d = SamplerOptions.defaultSampler(mc);
+        SamplerConfig d = Defaults.sampler(mc);
         String sampler = samplerField(o, d.name(), false);
         int cls = classField(o, r);
         double guidance = guidanceField(o, r, cls, limits);
-        SamplerConfig sc = new SamplerConfig(sampler, 0, d.spacing(), "beta", d.clipX0());
+        SamplerConfig sc = Defaults.generationSampler(mc, SamplerKind.of(sampler));
         return new Generate(name, cls, sampler, steps, guidance, seed, count, sc);
     }
 
     static Inpaint inpaint(JsonObject o, Run r, String name, Limits limits) {
         ModelConfig mc = r.model();
-        int steps = intField(o, "steps", Math.min(50, r.diffusion().steps()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
-        int resample = intField(o, "resample", 3, 1, limits.maxResample());
-        int count = intField(o, "count", 4, 1, limits.maxInpaintCount());
+        int steps = intField(o, "steps", Math.min(Defaults.INPAINT_STEPS, r.diffusion().steps()), 1,
+                Math.min(limits.maxSteps(), r.diffusion().steps()));
+        int resample = intField(o, "resample", Math.min(Defaults.INPAINT_RESAMPLE, limits.maxResample()), 1, limits.maxResample());
+        int count = intField(o, "count", Math.min(Defaults.INPAINT_CANDIDATES, limits.maxInpaintCount()), 1, limits.maxInpaintCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
-        String sampler = samplerField(o, "ddpm", true);
+        String sampler = samplerField(o, Defaults.INPAINT_SAMPLER.id(), true);
         int cls = classField(o, r);
         double guidance = guidanceField(o, r, cls, limits);
         BufferedImage img = picture(o, "image", limits);
         BufferedImage mask = picture(o, "mask", limits);
         float[] image = Images.toTensor(img, mc.channels(), mc.size(), "the image");
         float[] m = Images.toMask(mask, mc.size());
-        SamplerConfig sc = new SamplerConfig(sampler, sampler.equals("ddim") ? 1.0 : 0, "linspace", "posterior", true);
+        SamplerConfig sc = Defaults.inpaintingSampler(SamplerKind.of(sampler));
         return new Inpaint(name, image, m, count, sampler, steps, resample, seed, cls, guidance, sc);
     }
 
@@ -158,7 +160,7 @@ final class Requests {
     private static double guidanceField(JsonObject o, Run r, int cls, Limits limits) {
         JsonElement e = o.get("guidance");
         if (e == null || e.isJsonNull() || (e.isJsonPrimitive() && e.getAsString().isBlank()) || cls < 0) {
-            return SamplerOptions.DEFAULT_GUIDANCE;
+            return Defaults.GUIDANCE;
         }
         double w = number(e, "guidance");
         if (!(w >= 0 && w <= limits.maxGuidance())) {

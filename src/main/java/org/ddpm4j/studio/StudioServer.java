@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.cli.SamplerOptions;
+import org.ddpm4j.api.Defaults;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.util.Json;
 
@@ -302,9 +302,12 @@ public final class StudioServer implements AutoCloseable {
         o.add("train", r.trainSection());
         o.add("model_config", Json.GSON.toJsonTree(mc));
         JsonObject d = new JsonObject();
-        d.addProperty("sampler", SamplerOptions.defaultSampler(mc).name());
-        d.addProperty("steps", SamplerOptions.defaultSteps(mc, r.diffusion()));
-        d.addProperty("guidance", SamplerOptions.DEFAULT_GUIDANCE);
+        d.addProperty("sampler", Defaults.sampler(mc).name());
+        d.addProperty("steps", Defaults.steps(mc, r.diffusion()));
+        d.addProperty("guidance", Defaults.GUIDANCE);
+        d.addProperty("inpaint_steps", Math.min(Defaults.INPAINT_STEPS, Math.min(limits.maxSteps(), r.diffusion().steps())));
+        d.addProperty("inpaint_resample", Math.min(Defaults.INPAINT_RESAMPLE, limits.maxResample()));
+        d.addProperty("inpaint_count", Math.min(Defaults.INPAINT_CANDIDATES, limits.maxInpaintCount()));
         o.add("defaults", d);
         JsonObject lim = new JsonObject();
         lim.addProperty("max_steps", Math.min(limits.maxSteps(), r.diffusion().steps()));

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * <p>All randomness in ddpm4j (shuffles, timesteps, Gaussian noise, weight init) comes from here rather
  * than from the engine's global generator, which is neither reproducible across threads nor saveable.
  */
-public final class Rng {
+public final class Rng implements Gaussians {
 
     private long s0;
     private long s1;
@@ -24,6 +24,11 @@ public final class Rng {
         s1 = splitMix(x += 0x9E3779B97F4A7C15L);
         s2 = splitMix(x += 0x9E3779B97F4A7C15L);
         s3 = splitMix(x + 0x9E3779B97F4A7C15L);
+    }
+
+    /** SplitMix64's finaliser: a well-mixed 64-bit hash of {@code z}. */
+    public static long mix(long z) {
+        return splitMix(z);
     }
 
     private static long splitMix(long z) {
@@ -90,6 +95,7 @@ public final class Rng {
     }
 
     /** Fills a new float array of length n with standard normal samples. */
+    @Override
     public float[] gaussians(int n) {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

@@ -316,4 +316,49 @@ class PipelineTest {
             }
         }
     }
+
+    @Test
+    void imageIDependsOnlyOnSeedIndexAndClassNotOnBatching() {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
+            int n = 64;
+            int per = 64;
+            int[] classes = new int[n];
+            for (int i = 0; i < n; i++) {
+                classes[i] = i % 3;
+            }
+            for (String kind : new String[] {"ddpm", "ddim"}) {
+                DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig(kind, 1.0, "trailing", "posterior", true).build(diffusion));
+                float[] ref = p.generate(n, 6, 64, new Rng(42), StepListener.NONE, classes, 1.5);
+                // every random number an image uses is its own; only the network's float rounding depends on the
+                // batch (oneDNN picks kernels by batch size), which moves values by about 1e-6
+                for (int batch : new int[] {1, 7}) {
+                    float[] other = p.generate(n, 6, batch, new Rng(42), StepListener.NONE, classes, 1.5);
+                    assertTrue(maxDiff(ref, other, 0, n * per) < 1e-4, kind + ": batch " + batch + " against 64: " + maxDiff(ref, other, 0, n * per));
+                }
+                // fewer images: the first ones are the same images
+                float[] first7 = p.generate(7, 6, 4, new Rng(42), StepListener.NONE, java.util.Arrays.copyOf(classes, 7), 1.5);
+                assertTrue(maxDiff(ref, first7, 0, 7 * per) < 1e-4, kind + ": the first 7 of 64");
+                float[] otherSeed = p.generate(7, 6, 4, new Rng(43), StepListener.NONE, java.util.Arrays.copyOf(classes, 7), 1.5);
+                assertTrue(maxDiff(ref, otherSeed, 0, 7 * per) > 0.1, "another seed, other images");
+            }
+            // inpainting candidates too: candidate i is the same whether 2 or 5 are asked for
+            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddpm", 0, "linspace", "posterior", true).build(diffusion), diffusion);
+            float[] image = new Rng(3).gaussians(per);
+            float[] mask = new float[per];
+            for (int i = 0; i < per; i += 2) {
+                mask[i] = 1;
+            }
+            float[] two = p.inpaint(image, mask, 2, 5, 2, new Rng(9), StepListener.NONE, 1, 1.0);
+            float[] five = p.inpaint(image, mask, 5, 5, 2, new Rng(9), StepListener.NONE, 1, 1.0);
+            assertTrue(maxDiff(two, five, 0, 2 * per) < 1e-4, "inpainting candidates 0 and 1 of 2 and of 5");
+        }
+    }
+
+    private static double maxDiff(float[] a, float[] b, int from, int to) {
+        double d = 0;
+        for (int i = from; i < to; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
 }

@@ -1,0 +1,49 @@
+package org.ddpm4j.api;
+
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.sampler.SamplerConfig;
+
+/** Every generation and inpainting default, in one place: the API, the CLI and the studio all read them here. */
+public final class Defaults {
+
+    private Defaults() {}
+
+    /** Classifier-free guidance scale used when none is asked for. */
+    public static final double GUIDANCE = 1.0;
+    /** The U-Net's sampler and network calls per image. */
+    public static final SamplerKind UNET_SAMPLER = SamplerKind.DDIM;
+    public static final int UNET_STEPS = 20;
+    /** Inpainting: RePaint with the ancestral sampler, 100 steps, 5 resampling jumps, 8 candidates. */
+    public static final SamplerKind INPAINT_SAMPLER = SamplerKind.DDPM;
+    public static final int INPAINT_STEPS = 100;
+    public static final int INPAINT_RESAMPLE = 5;
+    public static final int INPAINT_CANDIDATES = 8;
+    /** Images per network call when generating. */
+    public static final int BATCH = 64;
+
+    /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
+    public static SamplerConfig sampler(ModelConfig mc) {
+        return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
+                : new SamplerConfig(UNET_SAMPLER.id(), 0, "trailing", "beta", true);
+    }
+
+    /** The default number of network calls per image: all T for the seed network, 20 for the U-Net. */
+    public static int steps(ModelConfig mc, DiffusionConfig dc) {
+        return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(UNET_STEPS, dc.steps());
+    }
+
+    /** The sampler settings of a generation with {@code kind}, on top of the model's default (spacing, clipping). */
+    public static SamplerConfig generationSampler(ModelConfig mc, SamplerKind kind) {
+        SamplerConfig d = sampler(mc);
+        return new SamplerConfig(kind.id(), 0, d.spacing(), "beta", d.clipX0());
+    }
+
+    /** The sampler settings of an inpainting: DDIM runs stochastically (eta 1) so that resampling can harmonise. */
+    public static SamplerConfig inpaintingSampler(SamplerKind kind) {
+        if (kind == SamplerKind.DPM_SOLVER_PP) {
+            throw new InvalidRequestException("sampler", "dpm++ cannot resample; use ddpm or ddim for inpainting");
+        }
+        return new SamplerConfig(kind.id(), kind == SamplerKind.DDIM ? 1.0 : 0, "linspace", "posterior", true);
+    }
+}

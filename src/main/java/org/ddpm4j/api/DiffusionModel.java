@@ -1,0 +1,143 @@
+package org.ddpm4j.api;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.data.ClassChoice;
+import org.ddpm4j.diffusion.GaussianDiffusion;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.pipeline.StepListener;
+import org.ddpm4j.util.Rng;
+
+/**
+ * A trained run, opened for generation: the entry point of ddpm4j as a library.
+ *
+ * <pre>{@code
+ * try (DiffusionModel model = DiffusionModel.open(Path.of("runs/demo"))) {
+ *     GeneratedImages images = model.generate(Generation.builder().count(16).seed(1).build());
+ *     images.writePngs(Path.of("samples"));
+ * }
+ * }</pre>
+ *
+ * <p>The network's weights live in native (PyTorch) memory until {@link #close}. The EMA weights are used when
+ * the run has them. DJL must run offline on its bundled CPU natives: set {@code -Dai.djl.offline=true} (the
+ * {@code ./ddpm} launcher does, as does this class if the property is unset), and cap direct memory with
+ * {@code -XX:MaxDirectMemorySize=512m} as the launcher does. A model is not thread-safe: use one per thread.
+ */
+public final class DiffusionModel implements AutoCloseable {
+
+    private final Run run;
+    private final NDManager manager;
+    private final Denoiser net;
+
+    private DiffusionModel(Run run, NDManager manager, Denoiser net) {
+        this.run = run;
+        this.manager = manager;
+        this.net = net;
+    }
+
+    /** Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) and loads its network. */
+    public static DiffusionModel open(Path runDir) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true"); // nothing is downloaded: the CPU natives come from the jar
+        }
+        Run run = Run.open(runDir).forSampling();
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            return new DiffusionModel(run, manager, run.loadModel(manager, true));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The side of the square images this model makes. */
+    public int size() {
+        return run.model().size();
+    }
+
+    /** 1 (gray) or 3 (RGB). */
+    public int channels() {
+        return run.model().channels();
+    }
+
+    /** True if the model was trained with classes (and can draw a chosen one). */
+    public boolean conditional() {
+        return run.model().conditional();
+    }
+
+    /** The number of classes (0 for an unconditional model). */
+    public int classes() {
+        return run.model().conditional() ? run.model().classes() : 0;
+    }
+
+    /** The class names, index = class (folder names for a folder run; empty when the classes have none). */
+    public List<String> classNames() {
+        return List.copyOf(run.classNames());
+    }
+
+    /** Generates the requested images. */
+    public GeneratedImages generate(Generation g) {
+        ModelConfig mc = run.model();
+        GaussianDiffusion diffusion = run.diffusion().build();
+        int steps = g.steps().orElse(Defaults.steps(mc, run.diffusion()));
+        if (steps > run.diffusion().steps()) {
+            throw new InvalidRequestException("steps", "must be in 1.." + run.diffusion().steps() + " (the run's T), got " + steps);
+        }
+        SamplerKind kind = g.sampler().orElse(SamplerKind.of(Defaults.sampler(mc).name()));
+        int[] classes = null;
+        if (g.classChoice().isPresent()) {
+            int c = resolveClass(g.classChoice().get());
+            classes = new int[g.count()];
+            Arrays.fill(classes, c);
+        }
+        float[] out = new DiffusionPipeline(net, Defaults.generationSampler(mc, kind).build(diffusion))
+                .generate(g.count(), steps, g.batch(), new Rng(g.seed()), StepListener.NONE, classes, g.guidance());
+        return new GeneratedImages(out, g.count(), mc.channels(), mc.size());
+    }
+
+    /** Inpaints: {@code count} completions of the image, its dark mask pixels kept exactly. */
+    public GeneratedImages inpaint(Inpainting r) {
+        ModelConfig mc = run.model();
+        GaussianDiffusion diffusion = run.diffusion().build();
+        if (r.steps() > run.diffusion().steps()) {
+            throw new InvalidRequestException("steps", "must be in 1.." + run.diffusion().steps() + " (the run's T), got " + r.steps());
+        }
+        if (r.image().getWidth() != mc.size() || r.image().getHeight() != mc.size()) {
+            throw new InvalidRequestException("image", "is " + r.image().getWidth() + "x" + r.image().getHeight()
+                    + " but the model makes " + mc.size() + "x" + mc.size() + " images");
+        }
+        if (r.mask().getWidth() != mc.size() || r.mask().getHeight() != mc.size()) {
+            throw new InvalidRequestException("mask", "is " + r.mask().getWidth() + "x" + r.mask().getHeight()
+                    + " but the model makes " + mc.size() + "x" + mc.size() + " images");
+        }
+        int cls = r.classChoice().isPresent() ? resolveClass(r.classChoice().get()) : -1;
+        float[] image = Images.toTensor(r.image(), mc.channels(), mc.size(), "the image");
+        float[] mask = Images.toMask(r.mask(), mc.size());
+        float[] out = new DiffusionPipeline(net, Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion)
+                .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), StepListener.NONE, cls, r.guidance());
+        return new GeneratedImages(out, r.count(), mc.channels(), mc.size());
+    }
+
+    private int resolveClass(String choice) {
+        if (!run.model().conditional()) {
+            throw new InvalidRequestException("class", "this model is not class-conditional: it cannot draw a chosen class");
+        }
+        try {
+            return ClassChoice.index(choice, run.model().classes(), run.classNames());
+        } catch (org.ddpm4j.DdpmException e) {
+            throw new InvalidRequestException("class", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        net.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,64 @@
+package org.ddpm4j.api;
+
+import org.ddpm4j.DdpmException;
+
+/**
+ * A request setting outside its range. The message is {@code field: reason}, for example {@code steps: must be
+ * in 1..1000, got 0}; the CLI maps the field to its flag, the studio to its JSON key.
+ */
+public final class InvalidRequestException extends DdpmException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String field;
+    private final String reason;
+
+    /**
+     * @param reason what is wrong; a reason that names settings writes them as {@code {name}} (for example
+     *     {@code "give only one budget: {epochs}, {steps} or {minutes}"}) and is then a whole message: the API
+     *     shows the names as they are, the CLI as flags ({@code --epochs}). A reason without names reads after
+     *     the field ({@code "must be >= 1, got 0"}).
+     */
+    public InvalidRequestException(String field, String reason) {
+        super(reason.contains("{") ? render(reason, "") : field + ": " + reason);
+        this.field = field;
+        this.reason = reason;
+    }
+
+    /** The message with setting names as command-line flags: {@code --steps must be >= 1, got 0}. */
+    public String flagMessage() {
+        return reason.contains("{") ? render(reason, "--") : "--" + field + " " + reason;
+    }
+
+    private static String render(String reason, String prefix) {
+        return reason.replaceAll("\\{([a-z0-9-]+)\\}", java.util.regex.Matcher.quoteReplacement(prefix) + "$1");
+    }
+
+    /** The request field at fault, as named by the request's builder method. */
+    public String field() {
+        return field;
+    }
+
+    /** What is wrong with it (setting names as {@code {name}}). */
+    public String reason() {
+        return reason;
+    }
+
+    static int range(String field, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new InvalidRequestException(field, "must be in " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+
+    static double range(String field, double v, double min, double max) {
+        if (!(v >= min && v <= max)) {
+            throw new InvalidRequestException(field, "must be in " + fmt(min) + ".." + fmt(max) + ", got " + v);
+        }
+        return v;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

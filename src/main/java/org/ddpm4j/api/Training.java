@@ -1,0 +1,619 @@
+package org.ddpm4j.api;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.ddpm4j.DdpmException;
+import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.checkpoint.RunLock;
+import org.ddpm4j.data.Datasets;
+import org.ddpm4j.data.ImageSet;
+import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Plots;
+import org.ddpm4j.model.Denoiser;
+import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.model.UNetConfig;
+import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.pipeline.StepListener;
+import org.ddpm4j.sampler.SamplerConfig;
+import org.ddpm4j.train.DiffusionTrainer;
+import org.ddpm4j.train.TrainConfig;
+import org.ddpm4j.train.TrainListener;
+import org.ddpm4j.train.TrainerCheckpoint;
+import org.ddpm4j.util.AtomicFiles;
+import org.ddpm4j.util.Json;
+import org.ddpm4j.util.Memory;
+import org.ddpm4j.util.ProgressBar;
+import org.ddpm4j.util.Rng;
+import org.ddpm4j.util.Tensors;
+
+/**
+ * Training a run: a {@link Recipe} (the seed's or the U-Net's, every default in one place) resolved into a
+ * {@link Plan}, then {@link #run} loads the data, trains with a progress bar, and writes the run directory
+ * (checkpoint every N steps, atomically; training log; loss plot; optional preview grids and guide snapshot).
+ * A run stopped at any point continues exactly with {@code resume} ({@link #resumePlan}).
+ *
+ * <pre>{@code
+ * Training.Plan plan = Training.unet().data("mnist").digit(1).steps(200).plan();
+ * Training.run(plan, Path.of("runs/ones"), false, System.out, System.err);
+ * }</pre>
+ */
+public final class Training {
+
+    private Training() {}
+
+    /** Everything a training needs, resolved from a recipe or from a checkpoint being resumed. */
+    public record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {}
+
+    /** The sub-directory of a run where a guide snapshot ({@link Recipe#guideAt}) keeps the run's early weights. */
+    public static final String GUIDE = "guide";
+
+    /** Thrown by {@link #run(Plan, Path, boolean, PrintStream, PrintStream, long)} at its stop step. */
+    public static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("stopped", null, false, false);
+        }
+    }
+
+    /** The U-Net recipe (ddpm4j's default): 30 minutes, AdamW 1e-3 with warm-up and cosine decay, EMA, v-prediction. */
+    public static Recipe unet() {
+        return new Recipe(ModelConfig.UNET);
+    }
+
+    /** The seed tutorial's recipe: its small conv net, 20 epochs, Adam 1e-4, linear schedule, eps-prediction. */
+    public static Recipe seed() {
+        return new Recipe(ModelConfig.SEED);
+    }
+
+    /** The recipe of network {@code model}: {@code unet} or {@code seed}. */
+    public static Recipe recipe(String model) {
+        if (!ModelConfig.SEED.equals(model) && !ModelConfig.UNET.equals(model)) {
+            throw new InvalidRequestException("model", "unknown {model} '" + model + "' (expected unet or seed)");
+        }
+        return new Recipe(model);
+    }
+
+    /**
+     * min-SNR-5 for unconditional U-Nets; off for the seed's recipe and for conditional runs. min-SNR-gamma
+     * weights the x0 error of high-noise steps by snr (near 0), and those are the steps that decide the class:
+     * at 800 steps a conditional run drew the asked-for digit 23% of the time with it and 68% without
+     * (bench/minsnr_ab.sh).
+     */
+    public static double defaultMinSnr(boolean seedModel, boolean conditional) {
+        return seedModel || conditional ? 0.0 : 5.0;
+    }
+
+    /** The plan stored in a run directory, to continue it exactly where its last checkpoint left it. */
+    public static Plan resumePlan(Path out) {
+        Run run = Run.open(out);
+        TrainConfig tc = Json.decode(run.trainSection(), TrainConfig.class, out + ": training config");
+        JsonObject cli = run.checkpoint().meta().getAsJsonObject("cli");
+        int se = cli != null && cli.has("sample_every") ? cli.get("sample_every").getAsInt() : 0;
+        int ce = cli != null && cli.has("checkpoint_every") ? cli.get("checkpoint_every").getAsInt() : 500;
+        long ga = cli != null && cli.has("guide_at") ? cli.get("guide_at").getAsLong() : 0;
+        return new Plan(run.model(), run.diffusion(), tc, se, ce, ga);
+    }
+
+    /**
+     * A training recipe: unset settings take the recipe's defaults. Setters record values; {@link #plan}
+     * validates them all once and throws an {@link InvalidRequestException} naming the setting.
+     */
+    public static final class Recipe {
+        private final String model;
+        private String data = "mnist";
+        private Integer digit;
+        private boolean conditional;
+        private double pUncond = 0.1;
+        private Integer epochs;
+        private Long steps;
+        private Double minutes;
+        private Integer batch;
+        private Double lr;
+        private Integer warmup;
+        private Boolean cosine;
+        private Double weightDecay;
+        private Double clip;
+        private Double ema;
+        private String schedule;
+        private String prediction;
+        private Double minSnr;
+        private Integer base;
+        private int[] mults;
+        private Integer blocks;
+        private int[] attention;
+        private Float dropout;
+        private boolean scaleShift;
+        private boolean skipNonFinite;
+        private Integer sampleEvery;
+        private Integer checkpointEvery;
+        private Long guideAt;
+        private long seed;
+        private Integer size;
+        private Integer channels;
+        private Boolean flip;
+
+        private Recipe(String model) {
+            this.model = model;
+        }
+
+        /** {@code mnist} (embedded), {@code idx:DIR} or {@code folder:DIR}. */
+        public Recipe data(String spec) {
+            this.data = spec;
+            return this;
+        }
+
+        /** Train on this class only. */
+        public Recipe digit(int digit) {
+            this.digit = digit;
+            return this;
+        }
+
+        /** Learn every class, for class choice and guidance at sampling. */
+        public Recipe conditional(boolean on) {
+            this.conditional = on;
+            return this;
+        }
+
+        public Recipe pUncond(double p) {
+            this.pUncond = p;
+            return this;
+        }
+
+        public Recipe epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Recipe steps(long steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        public Recipe minutes(double minutes) {
+            this.minutes = minutes;
+            return this;
+        }
+
+        public Recipe batch(int batch) {
+            this.batch = batch;
+            return this;
+        }
+
+        public Recipe lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        public Recipe warmup(int steps) {
+            this.warmup = steps;
+            return this;
+        }
+
+        public Recipe cosine(boolean on) {
+            this.cosine = on;
+            return this;
+        }
+
+        public Recipe weightDecay(double wd) {
+            this.weightDecay = wd;
+            return this;
+        }
+
+        public Recipe clip(double clip) {
+            this.clip = clip;
+            return this;
+        }
+
+        public Recipe ema(double decay) {
+            this.ema = decay;
+            return this;
+        }
+
+        public Recipe schedule(String schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        public Recipe prediction(String prediction) {
+            this.prediction = prediction;
+            return this;
+        }
+
+        public Recipe minSnr(double gamma) {
+            this.minSnr = gamma;
+            return this;
+        }
+
+        public Recipe base(int channels) {
+            this.base = channels;
+            return this;
+        }
+
+        public Recipe mults(int... mults) {
+            this.mults = mults.clone();
+            return this;
+        }
+
+        public Recipe blocks(int blocks) {
+            this.blocks = blocks;
+            return this;
+        }
+
+        public Recipe attention(int... levels) {
+            this.attention = levels.clone();
+            return this;
+        }
+
+        public Recipe dropout(float p) {
+            this.dropout = p;
+            return this;
+        }
+
+        public Recipe scaleShift(boolean on) {
+            this.scaleShift = on;
+            return this;
+        }
+
+        public Recipe skipNonFinite(boolean on) {
+            this.skipNonFinite = on;
+            return this;
+        }
+
+        public Recipe sampleEvery(int steps) {
+            this.sampleEvery = steps;
+            return this;
+        }
+
+        public Recipe checkpointEvery(int steps) {
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        /** Also keep the weights of step {@code step} in {@code RUN/guide}, for autoguidance. */
+        public Recipe guideAt(long step) {
+            this.guideAt = step;
+            return this;
+        }
+
+        public Recipe seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** folder: data: the side of the square training images. */
+        public Recipe size(int size) {
+            this.size = size;
+            return this;
+        }
+
+        /** folder: data: 1 (gray) or 3 (RGB). */
+        public Recipe channels(int channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        public Recipe flip(boolean on) {
+            this.flip = on;
+            return this;
+        }
+
+        /** The plan: every unset setting at the recipe's default, every setting validated. */
+        public Plan plan() {
+            boolean seedModel = ModelConfig.SEED.equals(model);
+            int budgets = (epochs != null ? 1 : 0) + (steps != null ? 1 : 0) + (minutes != null ? 1 : 0);
+            if (budgets > 1) {
+                throw new InvalidRequestException("budget", "give only one budget: {epochs}, {steps} or {minutes}");
+            }
+            int ep = epochs != null ? epochs : 0;
+            long st = steps != null ? steps : 0;
+            double mi = minutes != null ? minutes : 0;
+            if (budgets == 0) {
+                if (seedModel) {
+                    ep = 20;
+                } else {
+                    mi = 30;
+                }
+            }
+            if (epochs != null && epochs < 1) {
+                throw new InvalidRequestException("epochs", "must be in 1..1000000, got " + epochs);
+            }
+            if (steps != null && steps < 1) {
+                throw new InvalidRequestException("steps", "must be >= 1, got " + steps);
+            }
+            if (minutes != null && !(minutes > 0)) {
+                throw new InvalidRequestException("minutes", "must be > 0, got " + minutes);
+            }
+            TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
+                    or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
+                    or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
+                    or(minSnr, defaultMinSnr(seedModel, conditional)), skipNonFinite, seed, conditional, conditional ? pUncond : 0,
+                    or(size, 0), or(channels, 0), or(flip, data.startsWith("folder:")));
+            if (conditional && seedModel) {
+                throw new InvalidRequestException("conditional", "the seed network cannot be class-conditional; use {model} unet");
+            }
+            if (conditional && digit != null) {
+                throw new InvalidRequestException("conditional", "{conditional} trains on all classes; drop {digit}");
+            }
+            DiffusionConfig dc = new DiffusionConfig(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
+                    or(prediction, seedModel ? "eps" : "v"));
+            UNetConfig def = UNetConfig.defaults();
+            UNetConfig uc = seedModel ? null : new UNetConfig(or(base, def.baseChannels()), mults != null ? mults : def.channelMults(),
+                    or(blocks, def.blocksPerLevel()), attention != null ? attention
+                            : new int[] {(mults != null ? mults.length : def.channelMults().length) - 1},
+                    def.heads(), def.groups(), or(dropout, def.dropout()), scaleShift);
+            if (seedModel && scaleShift) {
+                throw new InvalidRequestException("scale-shift", "{scale-shift} is a U-Net setting; the seed network has no residual blocks");
+            }
+            // image shape comes from the data; 1 x 28 x 28 is a placeholder until it is loaded
+            ModelConfig mc = new ModelConfig(seedModel ? ModelConfig.SEED : ModelConfig.UNET, 1, 28, uc);
+            int se = or(sampleEvery, seedModel ? 0 : 1000);
+            int ce = or(checkpointEvery, 500);
+            if (se < 0 || ce < 0) {
+                throw new InvalidRequestException(se < 0 ? "sample-every" : "checkpoint-every",
+                        "{sample-every} and {checkpoint-every} must be >= 0");
+            }
+            if (guideAt != null && guideAt < 1) {
+                throw new InvalidRequestException("guide-at", "must be >= 1, got " + guideAt);
+            }
+            if (guideAt != null && steps != null && guideAt >= steps) {
+                throw new InvalidRequestException("guide-at", "{guide-at} must come before the last of the " + steps + " {steps}, got " + guideAt);
+            }
+            return new Plan(mc, dc, tc, se, ce, or(guideAt, 0L));
+        }
+    }
+
+    private static <T> T or(T v, T d) {
+        return v != null ? v : d;
+    }
+
+    /** Loads the data, trains (or resumes), and writes the run directory; shared with {@code demo}. */
+    public static void run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err) {
+        run(plan, out, resume, stdout, err, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(Plan, Path, boolean, PrintStream, PrintStream)}, stopping after step {@code stopAfter} as if
+     * killed (no final save; {@link Stopped} is thrown): a testing aid for crash safety.
+     */
+    public static void run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
+        TrainConfig tc = plan.train();
+        ImageSet all = Datasets.load(tc.data(), tc.size(), tc.channels(), err);
+        ImageSet data = tc.digit() == null ? all : all.filterLabel(tc.digit());
+        if (data.height() != data.width()) {
+            throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
+        }
+        int classes = 0;
+        if (tc.conditional()) {
+            if (!data.hasLabels()) {
+                throw new InvalidRequestException("conditional", "{conditional} needs labels, and " + data.description() + " has none");
+            }
+            for (int i = 0; i < data.size(); i++) {
+                classes = Math.max(classes, data.label(i) + 1);
+            }
+        }
+        ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet(), classes);
+        if (resume && !mc.equals(plan.model())) {
+            throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
+                    + " images, but " + tc.data() + " now holds " + data.channels() + "x" + data.height());
+        }
+        try (RunLock lock = RunLock.acquire(out)) {
+            trainLocked(plan, out, resume, stdout, err, stopAfter, tc, data, mc);
+        }
+    }
+
+    private static void trainLocked(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter,
+            TrainConfig tc, ImageSet data, ModelConfig mc) {
+        Rng rng = new Rng(tc.seed());
+        JsonObject cli = new JsonObject();
+        cli.addProperty("sample_every", plan.sampleEvery());
+        cli.addProperty("checkpoint_every", plan.checkpointEvery());
+        if (plan.guideAt() > 0) {
+            cli.addProperty("guide_at", plan.guideAt());
+        }
+        JsonObject extra = new JsonObject();
+        extra.add("cli", cli);
+        if (tc.conditional() && !data.classNames().isEmpty()) {
+            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+            data.classNames().forEach(names::add);
+            extra.add(Run.CLASS_NAMES, names);
+        }
+        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = Denoiser.create(mc, manager, rng)) {
+            DiffusionTrainer trainer = new DiffusionTrainer(net, plan.diffusion().build(), tc, rng, data);
+            if (resume) {
+                TrainerCheckpoint.restore(Run.open(out), trainer);
+                truncateLog(out.resolve(Run.LOG), trainer.stepCount());
+                stdout.printf(Locale.ROOT, "resuming %s at step %d of %d%n", out, trainer.stepCount(), trainer.totalSteps());
+            } else {
+                AtomicFiles.writeString(out.resolve(Run.LOG), "");
+                dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
+            }
+            String budget = tc.epochs() > 0 ? tc.epochs() + " epochs" : tc.steps() > 0 ? tc.steps() + " steps" : tc.minutes() + " minutes";
+            stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d%n",
+                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), budget, tc.batchSize());
+            if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
+                stdout.println("nothing to do: the run already finished its budget");
+                return;
+            }
+            try (BufferedWriter log = Files.newBufferedWriter(out.resolve(Run.LOG), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                ProgressBar bar = new ProgressBar(err, "train", "step");
+                trainer.run(new TrainListener() {
+                    @Override
+                    public void onStep(long step, long total, int epoch, double loss, double ips) {
+                        try {
+                            // resident memory every 100 steps: a flat line proves no native-memory growth
+                            String rss = step % 100 == 0 ? String.format(Locale.ROOT, ",\"rss_mib\":%.1f", Memory.rssMiB()) : "";
+                            log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f%s}%n",
+                                    step, epoch, loss, ips, rss));
+                        } catch (IOException e) {
+                            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
+                        }
+                        bar.update(step, total, String.format(Locale.ROOT, "epoch %d | loss %.4f | %.0f img/s", epoch, loss, ips));
+                    }
+                }, t -> {
+                    long s = t.stepCount();
+                    boolean last = t.totalSteps() > 0 && s >= t.totalSteps();
+                    if (plan.sampleEvery() > 0 && (s % plan.sampleEvery() == 0 || last)) {
+                        writePreview(t, plan.diffusion(), mc, out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
+                    }
+                    if (last || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
+                        flushLog(log, out);
+                        TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
+                    }
+                    if (s == plan.guideAt()) {
+                        // the run's early self, for autoguidance: a complete run directory of its own
+                        TrainerCheckpoint.save(out.resolve(GUIDE), t, mc, plan.diffusion(), tc, extra);
+                    }
+                    if (s >= stopAfter) {
+                        try {
+                            log.flush();
+                        } catch (IOException e) {
+                            // a crash does not flush either
+                        }
+                        throw new Stopped();
+                    }
+                });
+            } catch (IOException e) {
+                throw new DdpmException("cannot write " + out.resolve(Run.LOG) + ": " + AtomicFiles.describe(e));
+            }
+            if (trainer.skippedBatches() > 0) {
+                err.println("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
+            }
+            if (trainer.skippedGradients() > 0) {
+                err.println("warning: skipped " + trainer.skippedGradients() + " updates whose gradients were not finite");
+            }
+            if (plan.guideAt() > trainer.stepCount()) {
+                err.println("warning: no guide kept in " + out.resolve(GUIDE) + ": the run ended at step " + trainer.stepCount()
+                        + ", before guide-at step " + plan.guideAt());
+            }
+            writeLossCurve(out);
+            stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),
+                    ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB());
+        }
+    }
+
+    /** Deletes the guide files a previous run left in {@code out}. */
+    private static void dropGuide(Path out) {
+        Path g = out.resolve(GUIDE);
+        try {
+            Files.deleteIfExists(g.resolve(Run.CHECKPOINT));
+            Files.deleteIfExists(g.resolve(Run.CONFIG));
+            if (Files.isDirectory(g)) {
+                try (var rest = Files.list(g)) {
+                    if (rest.findAny().isEmpty()) {
+                        Files.delete(g);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DdpmException("cannot remove the old guide in " + g + ": " + AtomicFiles.describe(e));
+        }
+    }
+
+    /** Flushes the training log, or fails with a one-line message naming the run. */
+    private static void flushLog(BufferedWriter log, Path out) {
+        try {
+            log.flush();
+        } catch (IOException e) {
+            throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
+        }
+    }
+
+    /** A 4x4 grid from the EMA weights (or the raw ones), with the default fast sampler, fixed noise. */
+    private static void writePreview(DiffusionTrainer t, DiffusionConfig dc, ModelConfig mc, Path file) {
+        try (NDManager m = NDManager.newBaseManager(); Denoiser copy = Denoiser.create(mc, m, new Rng(0))) {
+            if (t.ema() != null) {
+                t.ema().copyTo(copy);
+            } else {
+                for (int i = 0; i < copy.parameters().size(); i++) {
+                    Tensors.copyInto(copy.parameters().get(i).array(), t.model().parameters().get(i).array().toFloatArray());
+                }
+            }
+            SamplerConfig sc = Defaults.sampler(mc);
+            float[] imgs = new DiffusionPipeline(copy, sc.build(dc.build()))
+                    .generate(16, Defaults.steps(mc, dc), 16, new Rng(1234), StepListener.NONE);
+            List<BufferedImage> pics = new ArrayList<>();
+            int per = mc.channels() * mc.size() * mc.size();
+            for (int i = 0; i < 16; i++) {
+                pics.add(Images.toImage(imgs, i * per, mc.channels(), mc.size(), mc.size()));
+            }
+            Images.writePng(Images.grid(pics, 4, 2), file);
+        }
+    }
+
+    /** Rewrites the log without lines past {@code step} (written after the checkpoint a resume starts from). */
+    public static void truncateLog(Path log, long step) {
+        if (!Files.exists(log)) {
+            return;
+        }
+        try {
+            StringBuilder kept = new StringBuilder();
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                try {
+                    if (JsonParser.parseString(line).getAsJsonObject().get("step").getAsLong() <= step) {
+                        kept.append(line).append('\n');
+                    }
+                } catch (RuntimeException e) {
+                    // a torn last line from a crash: drop it
+                }
+            }
+            AtomicFiles.writeString(log, kept.toString());
+        } catch (IOException e) {
+            throw new DdpmException("cannot read " + log + ": " + AtomicFiles.describe(e));
+        }
+    }
+
+    /** Plots the training log (raw loss and a moving average) to RUN/loss.png. */
+    public static void writeLossCurve(Path out) {
+        try {
+            List<String> lines = Files.readAllLines(out.resolve(Run.LOG), StandardCharsets.UTF_8);
+            int n = lines.size();
+            if (n == 0) {
+                return;
+            }
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                JsonObject o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+                x[i] = o.get("step").getAsDouble();
+                y[i] = o.get("loss").getAsDouble();
+            }
+            int win = Math.max(1, n / 50);
+            double[] avg = new double[n];
+            double sum = 0;
+            int cnt = 0;
+            for (int i = 0; i < n; i++) {
+                if (Double.isFinite(y[i])) {
+                    sum += y[i];
+                    cnt++;
+                }
+                if (i >= win && Double.isFinite(y[i - win])) {
+                    sum -= y[i - win];
+                    cnt--;
+                }
+                avg[i] = cnt > 0 ? sum / cnt : Double.NaN;
+            }
+            Images.writePng(Plots.lines("training loss", "step", "loss", List.of(
+                    new Plots.Series("loss", x, y, new Color(170, 190, 230)),
+                    new Plots.Series("moving average (" + win + " steps)", x, avg, new Color(20, 60, 160))), true, false),
+                    out.resolve("loss.png"));
+        } catch (IOException | RuntimeException e) {
+            throw new DdpmException("cannot plot " + out.resolve(Run.LOG) + ": " + e.getMessage());
+        }
+    }
+}

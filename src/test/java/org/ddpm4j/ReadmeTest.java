@@ -1,0 +1,31 @@
+package org.ddpm4j;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The README's Java example is the code CI runs: every line of it appears, in order, in examples/quickstart. */
+class ReadmeTest {
+
+    @org.junit.jupiter.api.Test
+    void theJavaSectionIsTheQuickstartExample() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int section = readme.indexOf("## Use it from Java");
+        assertTrue(section >= 0, "README has a Java section");
+        int start = readme.indexOf("```java\n", section) + "```java\n".length();
+        int end = readme.indexOf("```", start);
+        String example = Files.readString(Path.of("examples/quickstart/src/main/java/example/Quickstart.java"), StandardCharsets.UTF_8);
+        int at = 0;
+        for (String line : readme.substring(start, end).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int found = example.indexOf(line.strip(), at);
+            assertTrue(found >= 0, "README line not in the example (or out of order): " + line);
+            at = found + line.strip().length();
+        }
+    }
+}
