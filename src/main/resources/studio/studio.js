@@ -46,7 +46,7 @@ async function loadRuns() {
 
 async function selectRun(name) {
   showError('');
-  const r = await api('GET', '/api/runs/' + encodeURIComponent(name));
+  const r = await api('GET', '/api/runs/' + name.split('/').map(encodeURIComponent).join('/'));
   window.studio.run = r;
   const rows = r.error ? [['error', r.error]] : [
     ['model', r.model], ['images', r.size + ' x ' + r.size + (r.channels === 3 ? ' RGB' : ' gray')],

@@ -28,4 +28,30 @@ class ReadmeTest {
             at = found + line.strip().length();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theReadmeIsShortAndEveryRelativeLinkInTheDocsExists() throws IOException {
+        long lines = Files.readAllLines(Path.of("README.md"), StandardCharsets.UTF_8).size();
+        assertTrue(lines <= 300, "README.md has " + lines + " lines; studies belong in docs/results/");
+        java.util.List<Path> docs = new java.util.ArrayList<>(java.util.List.of(Path.of("README.md")));
+        try (var walk = Files.walk(Path.of("docs"))) {
+            walk.filter(p -> p.toString().endsWith(".md")).forEach(docs::add);
+        }
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile("\\]\\(([^)\\s]+)\\)");
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (Path doc : docs) {
+            java.util.regex.Matcher m = link.matcher(Files.readString(doc, StandardCharsets.UTF_8));
+            while (m.find()) {
+                String target = m.group(1).replaceAll("#.*$", "");
+                if (target.isEmpty() || target.matches("^[a-z]+:.*")) {
+                    continue; // an anchor or a web address
+                }
+                Path p = doc.getParent() == null ? Path.of(target) : doc.getParent().resolve(target);
+                if (!Files.exists(p)) {
+                    missing.add(doc + " -> " + m.group(1));
+                }
+            }
+        }
+        assertTrue(missing.isEmpty(), "links to missing files: " + missing);
+    }
 }

@@ -18,6 +18,7 @@ import java.util.Locale;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.checkpoint.RunLock;
+import org.ddpm4j.checkpoint.TrainLog;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
@@ -436,7 +437,7 @@ public final class Training {
             DiffusionTrainer trainer = new DiffusionTrainer(net, plan.diffusion().build(), tc, rng, data);
             if (resume) {
                 TrainerCheckpoint.restore(Run.open(out), trainer);
-                truncateLog(out.resolve(Run.LOG), trainer.stepCount());
+                TrainLog.truncate(out.resolve(Run.LOG), trainer.stepCount());
                 stdout.printf(Locale.ROOT, "resuming %s at step %d of %d%n", out, trainer.stepCount(), trainer.totalSteps());
             } else {
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
@@ -457,9 +458,7 @@ public final class Training {
                     public void onStep(long step, long total, int epoch, double loss, double ips) {
                         try {
                             // resident memory every 100 steps: a flat line proves no native-memory growth
-                            String rss = step % 100 == 0 ? String.format(Locale.ROOT, ",\"rss_mib\":%.1f", Memory.rssMiB()) : "";
-                            log.write(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%d,\"loss\":%.6f,\"images_per_s\":%.1f%s}%n",
-                                    step, epoch, loss, ips, rss));
+                            TrainLog.append(log, new TrainLog.Entry(step, epoch, loss, ips, step % 100 == 0 ? Memory.rssMiB() : Double.NaN));
                         } catch (IOException e) {
                             throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
                         }
@@ -556,32 +555,10 @@ public final class Training {
         }
     }
 
-    /** Rewrites the log without lines past {@code step} (written after the checkpoint a resume starts from). */
-    public static void truncateLog(Path log, long step) {
-        if (!Files.exists(log)) {
-            return;
-        }
-        try {
-            StringBuilder kept = new StringBuilder();
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                try {
-                    if (JsonParser.parseString(line).getAsJsonObject().get("step").getAsLong() <= step) {
-                        kept.append(line).append('\n');
-                    }
-                } catch (RuntimeException e) {
-                    // a torn last line from a crash: drop it
-                }
-            }
-            AtomicFiles.writeString(log, kept.toString());
-        } catch (IOException e) {
-            throw new DdpmException("cannot read " + log + ": " + AtomicFiles.describe(e));
-        }
-    }
-
     /** Plots the training log (raw loss and a moving average) to RUN/loss.png. */
     public static void writeLossCurve(Path out) {
         try {
-            List<String> lines = Files.readAllLines(out.resolve(Run.LOG), StandardCharsets.UTF_8);
+            List<TrainLog.Entry> lines = TrainLog.read(out.resolve(Run.LOG));
             int n = lines.size();
             if (n == 0) {
                 return;
@@ -589,9 +566,8 @@ public final class Training {
             double[] x = new double[n];
             double[] y = new double[n];
             for (int i = 0; i < n; i++) {
-                JsonObject o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
-                x[i] = o.get("step").getAsDouble();
-                y[i] = o.get("loss").getAsDouble();
+                x[i] = lines.get(i).step();
+                y[i] = lines.get(i).loss();
             }
             int win = Math.max(1, n / 50);
             double[] avg = new double[n];

@@ -24,7 +24,7 @@ final class ServeCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "--runs", defaultValue = "runs", description = "Directory whose sub-directories are runs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--runs", defaultValue = "runs", description = "Directory whose runs (up to three levels below it, e.g. quality/unet-30m) the studio serves. Default: ${DEFAULT-VALUE}.")
     String runs;
 
     @Option(names = "--port", defaultValue = "8080", description = "Port (0 = any free one). Default: ${DEFAULT-VALUE}.")

@@ -12,9 +12,9 @@ import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 
 /**
- * The runs a studio serves: the sub-directories of one runs directory that hold a checkpoint. A request
- * names a run; the name is looked up among the directory's own entries and never joined to a path, so
- * no request can reach a file outside the runs directory.
+ * The runs a studio serves: the directories below one runs directory (up to {@link #MAX_DEPTH} deep) that hold
+ * a checkpoint. A request names a run; the name must be one the listing produced before it is joined to the
+ * runs directory, so no request can reach a file outside it.
  */
 final class RunCatalog {
 
@@ -39,17 +39,58 @@ final class RunCatalog {
         return root;
     }
 
-    /** The names of the runs, sorted. */
+    /** How deep below the runs directory runs are found: {@code runs/quality/unet-30m/guide} is depth 3. */
+    static final int MAX_DEPTH = 3;
+
+    /**
+     * The names of the runs, sorted: every directory up to {@link #MAX_DEPTH} below the runs directory that
+     * holds a checkpoint ({@code RUN/guide} included), named by its relative path ({@code quality/unet-30m}).
+     * Every component must look like {@link #NAME}; symbolic links are not descended into.
+     */
     List<String> names() {
         List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(root)) {
-            s.filter(p -> NAME.matcher(p.getFileName().toString()).matches() && Run.exists(p))
-                    .forEach(p -> out.add(p.getFileName().toString()));
-        } catch (IOException e) {
+        try (Stream<Path> s = Files.walk(root, MAX_DEPTH)) {
+            s.filter(p -> !p.equals(root) && validName(root.relativize(p)) && Run.exists(p))
+                    .forEach(p -> out.add(name(root.relativize(p))));
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new DdpmException("cannot list " + root + ": " + e.getMessage());
         }
         out.sort(null);
         return out;
+    }
+
+    private static boolean validName(Path rel) {
+        for (Path part : rel) {
+            if (!NAME.matcher(part.toString()).matches()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String name(Path rel) {
+        StringBuilder b = new StringBuilder();
+        for (Path part : rel) {
+            b.append(b.length() == 0 ? "" : "/").append(part);
+        }
+        return b.toString();
+    }
+
+    /** True if {@code name} has the shape of a listed name: 1 to {@link #MAX_DEPTH} components like {@link #NAME}. */
+    static boolean wellFormed(String name) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        String[] parts = name.split("/", -1);
+        if (parts.length > MAX_DEPTH) {
+            return false;
+        }
+        for (String p : parts) {
+            if (!NAME.matcher(p).matches()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -57,7 +98,7 @@ final class RunCatalog {
      * including anything with a slash or dots, are a {@link NotFound}.
      */
     synchronized Run get(String name) {
-        if (name == null || !NAME.matcher(name).matches() || !names().contains(name)) {
+        if (!wellFormed(name) || !names().contains(name)) {
             throw new NotFound("no run named '" + abbreviate(name) + "' in the runs directory");
         }
         Path dir = root.resolve(name);

@@ -143,7 +143,7 @@ public final class StudioServer implements AutoCloseable {
             o.addProperty("runs_dir", runsDisplay);
             json(ctx, 200, o);
         });
-        app.get("/api/runs/{name}", ctx -> {
+        app.get("/api/runs/<name>", ctx -> { // <name>: run names may hold slashes (quality/unet-30m)
             String name = ctx.pathParam("name");
             Run r = catalog.get(name);
             JsonObject o = summary(name);
@@ -177,7 +177,7 @@ public final class StudioServer implements AutoCloseable {
                 throw new RunCatalog.NotFound("job " + job.id + " has no result (it is " + job.describe().get("state").getAsString() + ")");
             }
             ctx.contentType("image/png");
-            ctx.header("Content-Disposition", "attachment; filename=\"ddpm4j-" + job.run + "-" + job.kind + "-" + job.id + ".png\"");
+            ctx.header("Content-Disposition", "attachment; filename=\"ddpm4j-" + job.run.replace('/', '-') + "-" + job.kind + "-" + job.id + ".png\"");
             ctx.result(png);
         });
         app.get("/api/jobs/{id}/events", this::events);
@@ -321,24 +321,14 @@ public final class StudioServer implements AutoCloseable {
     /** The training log's loss as at most {@link #CURVE_POINTS} [step, mean loss] points. */
     static JsonArray curve(Path runDir) {
         List<double[]> pts = new ArrayList<>();
-        Path log = runDir.resolve(Run.LOG);
-        if (Files.isRegularFile(log)) {
-            try (BufferedReader in = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    try {
-                        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-                        double loss = o.get("loss").getAsDouble();
-                        if (Double.isFinite(loss)) {
-                            pts.add(new double[] {o.get("step").getAsDouble(), loss});
-                        }
-                    } catch (RuntimeException skip) {
-                        // a torn last line of a run being written: skip it
-                    }
+        try {
+            for (org.ddpm4j.checkpoint.TrainLog.Entry e : org.ddpm4j.checkpoint.TrainLog.read(runDir.resolve(Run.LOG))) {
+                if (Double.isFinite(e.loss())) {
+                    pts.add(new double[] {e.step(), e.loss()});
                 }
-            } catch (IOException e) {
-                // no curve rather than no page
             }
+        } catch (IOException e) {
+            // no curve rather than no page
         }
         JsonArray out = new JsonArray();
         int bucket = Math.max(1, (int) Math.ceil(pts.size() / (double) CURVE_POINTS));

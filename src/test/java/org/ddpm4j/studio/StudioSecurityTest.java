@@ -413,6 +413,35 @@ class StudioSecurityTest {
     }
 
     @Test
+    void nestedRunsAreListedByRelativePathAndNothingLeadsOutside() throws Exception {
+        Path nested = runs.resolve("quality").resolve("cond2");
+        copyRun(runs.resolve("cond"), nested);
+        copyRun(runs.resolve("plain"), nested.resolve("guide"));
+        Path outside = Files.createTempDirectory("ddpm4j-outside");
+        copyRun(runs.resolve("plain"), outside.resolve("secret"));
+        Path link = runs.resolve("linked");
+        Files.createSymbolicLink(link, outside);
+        try {
+            StudioFixture.Response list = StudioFixture.get(base, "/api/runs");
+            java.util.List<String> names = new ArrayList<>();
+            list.json().getAsJsonArray("runs").forEach(e -> names.add(e.getAsJsonObject().get("name").getAsString()));
+            assertTrue(names.contains("quality/cond2") && names.contains("quality/cond2/guide"), names.toString());
+            assertFalse(names.stream().anyMatch(n -> n.startsWith("linked")), "a symlinked folder is not descended: " + names);
+            assertEquals(200, StudioFixture.get(base, "/api/runs/quality/cond2").status());
+            StudioFixture.Response g = StudioFixture.post(base, "/api/generate", "{\"run\": \"quality/cond2\", \"class\": 1, \"steps\": 2, \"count\": 1}");
+            assertEquals(202, g.status(), g.body());
+            assertTrue(g.json().get("command").getAsString().contains("--run " + runs + "/quality/cond2 "), g.body());
+            StudioFixture.events(base, g.json().get("job").getAsString(), e -> {});
+            for (String bad : List.of("quality/../cond", "linked/secret", "quality//cond2", "/cond", "quality/cond2/guide/x/y")) {
+                StudioFixture.Response r = StudioFixture.post(base, "/api/generate", "{\"run\": \"" + bad + "\"}");
+                assertEquals(404, r.status(), bad + ": " + r.body());
+            }
+        } finally {
+            Files.delete(link);
+        }
+    }
+
+    @Test
     void framingAndSniffingAreForbiddenAndJobIdsAreRandom() throws Exception {
         for (String path : List.of("/", "/api/health", "/studio.js")) {
             HttpResponse<String> r = send(StudioFixture.request(base + path));
