@@ -29,6 +29,17 @@ public final class DiffusionTrainer {
 
     /** Steps timed before a --minutes budget is turned into a step count. */
     static final int CALIBRATION_STEPS = 20;
+    /**
+     * The step at which a --minutes budget's step count is estimated again, from the speed of the 50 steps
+     * before it: the first steps run slower (memory and kernel caches warming up; half speed on a 2-core
+     * machine), so the first estimate alone leaves much of the budget unused. Done only when the learning
+     * rate up to this step does not depend on the total (inside the warm-up, or without cosine decay).
+     */
+    static final int RECALIBRATION_STEP = 100;
+
+    /** The clock the budget is measured with (nanoseconds); replaceable in tests. */
+    java.util.function.LongSupplier clock = System::nanoTime;
+    private boolean provisionalTotal;
 
     private final Denoiser model;
     private final GaussianDiffusion diffusion;
@@ -170,19 +181,28 @@ public final class DiffusionTrainer {
                 }
             }
             cursor += b;
-            long t0 = System.nanoTime();
+            long t0 = clock.getAsLong();
             double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()), labels);
-            double secs = (System.nanoTime() - t0) / 1e9;
+            double secs = (clock.getAsLong() - t0) / 1e9;
             trainSeconds += secs;
             double rate = b / Math.max(secs, 1e-9);
             ips = ips == 0 ? rate : 0.95 * ips + 0.05 * rate;
             if (totalSteps == 0) {
                 if (step == 5) {
-                    calibrationStart = System.nanoTime();
+                    calibrationStart = clock.getAsLong();
                 } else if (step == CALIBRATION_STEPS) {
-                    double perStep = (System.nanoTime() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
-                    double remaining = config.minutes() * 60 - trainSeconds;
-                    totalSteps = step + Math.max(0, (long) (remaining / perStep));
+                    double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
+                    totalSteps = step + Math.max(0, (long) ((config.minutes() * 60 - trainSeconds) / perStep));
+                    provisionalTotal = totalSteps > RECALIBRATION_STEP
+                            && (!config.cosineDecay() || config.warmupSteps() >= RECALIBRATION_STEP);
+                }
+            } else if (provisionalTotal) {
+                if (step == RECALIBRATION_STEP - 50) {
+                    calibrationStart = clock.getAsLong();
+                } else if (step == RECALIBRATION_STEP) {
+                    double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / 50;
+                    totalSteps = step + Math.max(0, (long) ((config.minutes() * 60 - trainSeconds) / perStep));
+                    provisionalTotal = false;
                 }
             }
             listener.onStep(step, totalSteps, epoch, loss, ips); // total 0 while a --minutes budget calibrates

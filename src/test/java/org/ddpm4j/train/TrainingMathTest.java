@@ -142,4 +142,32 @@ class TrainingMathTest {
             assertTrue(e.getMessage().startsWith("training diverged") && e.getMessage().contains("at step 1"), e.getMessage());
         }
     }
+
+    @Test
+    void aMinutesBudgetIsEstimatedAgainOnceTheFirstSlowStepsArePast() {
+        // a fake clock: steps 1-50 take 2 s each, later ones 1 s; a 5-minute budget
+        for (boolean warmedSchedule : new boolean[] {true, false}) {
+            ImageSet tiny = new ImageSet(new float[4 * 64], null, 4, 1, 8, 8, "tiny");
+            TrainConfig c = new TrainConfig("mnist", 1, 0, 0, 5.0, 4, 2e-3, warmedSchedule ? 200 : 0, true, 0, 0, 0, 0, false, 0, false,
+                    0, 0, 0, false);
+            try (NDManager m = NDManager.newBaseManager();
+                    Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+                DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), c, new Rng(2), tiny);
+                // the trainer reads the clock before and after each step: the read after step s shows its cost added
+                tr.clock = () -> cumulative(tr.stepCount());
+                tr.run((step, total, epoch, loss, ips) -> { }, t -> { });
+                // first estimate at step 20 from steps 6-20 (2 s each): 20 + (300 - 40) / 2 = 150
+                // re-estimate at step 100 from steps 51-100 (1 s each): 100 + (300 - 150) / 1 = 250
+                assertEquals(warmedSchedule ? 250 : 150, tr.totalSteps(), warmedSchedule
+                        ? "estimated again inside the learning-rate warm-up" : "not again: with cosine decay from step 1 the total fixes the rates");
+                assertEquals(tr.totalSteps(), tr.stepCount());
+            }
+        }
+    }
+
+    /** Seconds (as nanoseconds) the fake clock shows once step s is done: 2 s per step up to 50, then 1 s. */
+    private static long cumulative(long s) {
+        long secs = Math.min(s, 50) * 2 + Math.max(0, s - 50);
+        return secs * 1_000_000_000L;
+    }
 }
