@@ -2,7 +2,9 @@
 'use strict';
 const $ = (id) => document.getElementById(id);
 // What the page saw, in order (the browser tests read it): event types of the current job.
-window.studio = { log: [], job: null, frames: 0, run: null };
+window.studio = { log: [], job: null, frames: 0, run: null, cspViolations: [] };
+// the server's Content-Security-Policy allows only this page's own scripts and styles: count what it blocks
+document.addEventListener('securitypolicyviolation', (e) => window.studio.cspViolations.push(e.violatedDirective));
 
 async function api(method, url, body) {
   const r = await fetch(url, {

@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.api.Training;
 import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

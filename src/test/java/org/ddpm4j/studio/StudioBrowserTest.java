@@ -108,6 +108,18 @@ class StudioBrowserTest {
     }
 
     @Test
+    void thePageWorksUnderItsContentSecurityPolicyWhichBlocksInlineScripts() {
+        // the page itself (loaded, a run selected) broke no rule of the policy
+        assertEquals(0L, ((Number) js("return window.studio.cspViolations.length")).longValue(), String.valueOf(js("return window.studio.cspViolations")));
+        // and the policy is in force: an injected inline script does not run, and is reported
+        Object ran = js("const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+                + " document.body.appendChild(s); return window.injected === 1;");
+        assertEquals(Boolean.FALSE, ran, "an inline script ran despite the policy");
+        waitFor(d -> ((Number) js("return window.studio.cspViolations.length")).longValue() > 0, 5);
+        assertTrue(String.valueOf(js("return window.studio.cspViolations")).contains("script-src"));
+    }
+
+    @Test
     void generatesStreamingFramesBeforeTheFinalGridAndCopiesTheCommand() throws IOException {
         new Select(el("class")).selectByValue("1");
         set("steps", "8");
