@@ -85,10 +85,7 @@ public final class DiffusionModel implements AutoCloseable {
     public GeneratedImages generate(Generation g) {
         ModelConfig mc = run.model();
         GaussianDiffusion diffusion = run.diffusion().build();
-        int steps = g.steps().orElse(Defaults.steps(mc, run.diffusion()));
-        if (steps > run.diffusion().steps()) {
-            throw new InvalidRequestException("steps", "must be in 1.." + run.diffusion().steps() + " (the run's T), got " + steps);
-        }
+        int steps = withinT(g.steps().orElse(Defaults.steps(mc, run.diffusion())));
         SamplerKind kind = g.sampler().orElse(SamplerKind.of(Defaults.sampler(mc).name()));
         int[] classes = null;
         if (g.classChoice().isPresent()) {
@@ -105,23 +102,31 @@ public final class DiffusionModel implements AutoCloseable {
     public GeneratedImages inpaint(Inpainting r) {
         ModelConfig mc = run.model();
         GaussianDiffusion diffusion = run.diffusion().build();
-        if (r.steps() > run.diffusion().steps()) {
-            throw new InvalidRequestException("steps", "must be in 1.." + run.diffusion().steps() + " (the run's T), got " + r.steps());
-        }
-        if (r.image().getWidth() != mc.size() || r.image().getHeight() != mc.size()) {
-            throw new InvalidRequestException("image", "is " + r.image().getWidth() + "x" + r.image().getHeight()
-                    + " but the model makes " + mc.size() + "x" + mc.size() + " images");
-        }
-        if (r.mask().getWidth() != mc.size() || r.mask().getHeight() != mc.size()) {
-            throw new InvalidRequestException("mask", "is " + r.mask().getWidth() + "x" + r.mask().getHeight()
-                    + " but the model makes " + mc.size() + "x" + mc.size() + " images");
-        }
+        withinT(r.steps());
+        checkSize("image", r.image());
+        checkSize("mask", r.mask());
         int cls = r.classChoice().isPresent() ? resolveClass(r.classChoice().get()) : -1;
         float[] image = Images.toTensor(r.image(), mc.channels(), mc.size(), "the image");
         float[] mask = Images.toMask(r.mask(), mc.size());
         float[] out = new DiffusionPipeline(net, Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion)
                 .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), StepListener.NONE, cls, r.guidance());
         return new GeneratedImages(out, r.count(), mc.channels(), mc.size());
+    }
+
+    /** {@code steps}, if the run's T allows that many network calls. */
+    private int withinT(int steps) {
+        if (steps > run.diffusion().steps()) {
+            throw new InvalidRequestException("steps", "must be in 1.." + run.diffusion().steps() + " (the run's T), got " + steps);
+        }
+        return steps;
+    }
+
+    private void checkSize(String field, java.awt.image.BufferedImage picture) {
+        int size = run.model().size();
+        if (picture.getWidth() != size || picture.getHeight() != size) {
+            throw new InvalidRequestException(field, "is " + picture.getWidth() + "x" + picture.getHeight()
+                    + " but the model makes " + size + "x" + size + " images");
+        }
     }
 
     private int resolveClass(String choice) {

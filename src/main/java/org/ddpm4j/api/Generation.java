@@ -2,7 +2,6 @@ package org.ddpm4j.api;
 
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.ddpm4j.data.ClassChoice;
 
 /**
  * What to generate: an immutable, validated request. Image {@code i} depends only on the seed, {@code i} and
@@ -27,12 +26,9 @@ public final class Generation {
 
     private Generation(Builder b) {
         this.count = InvalidRequestException.range("count", b.count, 1, MAX_COUNT);
-        this.steps = b.steps == 0 ? 0 : InvalidRequestException.range("steps", b.steps, 1, 1000);
+        this.steps = b.steps; // 0 (the model's default) or checked by steps(int)
         this.guidance = InvalidRequestException.range("guidance", b.guidance, 0, 100);
-        if (b.seed < 0) {
-            throw new InvalidRequestException("seed", "must be 0 or more, got " + b.seed);
-        }
-        this.seed = b.seed;
+        this.seed = InvalidRequestException.nonNegative("seed", b.seed);
         this.batch = InvalidRequestException.range("batch", b.batch, 1, 4096);
         this.classChoice = b.classChoice;
         this.sampler = b.sampler;
@@ -59,7 +55,7 @@ public final class Generation {
         return count;
     }
 
-    /** The class asked for, in {@link ClassChoice} syntax (an index, or {@code name:FOLDER}); empty for none. */
+    /** The class asked for, in {@link org.ddpm4j.data.ClassChoice} syntax (an index, or {@code name:FOLDER}); empty for none. */
     public Optional<String> classChoice() {
         return classChoice.isEmpty() ? Optional.empty() : Optional.of(classChoice);
     }
@@ -107,19 +103,13 @@ public final class Generation {
 
         /** The class by index (0-based, in the run's sorted class order). */
         public Builder classIndex(int index) {
-            if (index < 0) {
-                throw new InvalidRequestException("class", "must be 0 or more, got " + index);
-            }
-            this.classChoice = Integer.toString(index);
+            this.classChoice = InvalidRequestException.classIndex(index);
             return this;
         }
 
         /** The class by its folder name, never read as an index (a folder called {@code 2} is the name {@code 2}). */
         public Builder className(String name) {
-            if (name == null || name.isEmpty()) {
-                throw new InvalidRequestException("class", "a class name must not be empty");
-            }
-            this.classChoice = ClassChoice.NAME_PREFIX + name;
+            this.classChoice = InvalidRequestException.className(name);
             return this;
         }
 

@@ -2,7 +2,6 @@ package org.ddpm4j.api;
 
 import java.awt.image.BufferedImage;
 import java.util.Optional;
-import org.ddpm4j.data.ClassChoice;
 
 /**
  * What to inpaint (RePaint, Lugmayr et al., arXiv 2201.09865): a picture and a mask of the same size as the
@@ -36,10 +35,7 @@ public final class Inpainting {
         this.resample = InvalidRequestException.range("resample", b.resample, 1, 100);
         this.classChoice = b.classChoice;
         this.guidance = InvalidRequestException.range("guidance", b.guidance, 0, 100);
-        if (b.seed < 0) {
-            throw new InvalidRequestException("seed", "must be 0 or more, got " + b.seed);
-        }
-        this.seed = b.seed;
+        this.seed = InvalidRequestException.nonNegative("seed", b.seed);
     }
 
     /** An inpainting of {@code image}, regenerating the light pixels of {@code mask}. */
@@ -74,7 +70,7 @@ public final class Inpainting {
         return resample;
     }
 
-    /** The class asked for, in {@link ClassChoice} syntax; empty for none. */
+    /** The class asked for, in {@link org.ddpm4j.data.ClassChoice} syntax; empty for none. */
     public Optional<String> classChoice() {
         return classChoice.isEmpty() ? Optional.empty() : Optional.of(classChoice);
     }
@@ -125,18 +121,12 @@ public final class Inpainting {
         }
 
         public Builder classIndex(int index) {
-            if (index < 0) {
-                throw new InvalidRequestException("class", "must be 0 or more, got " + index);
-            }
-            this.classChoice = Integer.toString(index);
+            this.classChoice = InvalidRequestException.classIndex(index);
             return this;
         }
 
         public Builder className(String name) {
-            if (name == null || name.isEmpty()) {
-                throw new InvalidRequestException("class", "a class name must not be empty");
-            }
-            this.classChoice = ClassChoice.NAME_PREFIX + name;
+            this.classChoice = InvalidRequestException.className(name);
             return this;
         }
 

@@ -58,6 +58,26 @@ public final class InvalidRequestException extends DdpmException {
         return v;
     }
 
+    static long nonNegative(String field, long v) {
+        if (v < 0) {
+            throw new InvalidRequestException(field, "must be 0 or more, got " + v);
+        }
+        return v;
+    }
+
+    /** A class index as a request holds it: {@link org.ddpm4j.data.ClassChoice} syntax. */
+    static String classIndex(int index) {
+        return Long.toString(nonNegative("class", index));
+    }
+
+    /** A class folder name as a request holds it: {@code name:X}, never read as an index. */
+    static String className(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new InvalidRequestException("class", "a class name must not be empty");
+        }
+        return org.ddpm4j.data.ClassChoice.NAME_PREFIX + name;
+    }
+
     private static String fmt(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }

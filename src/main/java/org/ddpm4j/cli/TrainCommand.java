@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
     Integer checkpointEvery;
 
     @Option(names = "--guide-at", paramLabel = "STEP", description = "Also keep the weights of step STEP in RUN/" + Training.GUIDE
-            + ", a run of its own: the run's earlier, weaker self, ready for autoguidance (--guide-run RUN/" + GUIDE
+            + ", a run of its own: the run's earlier, weaker self, ready for autoguidance (--guide-run RUN/" + Training.GUIDE
             + ") without a second training. Default: off.")
     Long guideAt;
 
@@ -129,9 +129,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--stop-after", hidden = true, description = "Testing aid: stop after this step as if killed (no final save).")
     Long stopAfter;
-
-    /** The sub-directory of a run where {@code --guide-at} keeps the run's early weights. */
-    static final String GUIDE = Training.GUIDE;
 
     @Override
     public Integer call() {
@@ -234,10 +231,5 @@ final class TrainCommand implements Callable<Integer> {
             r.flip(flip);
         }
         return r;
-    }
-
-    /** min-SNR default of a recipe (see {@link Training#defaultMinSnr}). */
-    static double defaultMinSnr(boolean seedModel, boolean conditional) {
-        return Training.defaultMinSnr(seedModel, conditional);
     }
 }

@@ -97,8 +97,13 @@ final class RunCatalog {
      * The run called {@code name}, opened (and cached until its checkpoint changes). Unknown names,
      * including anything with a slash or dots, are a {@link NotFound}.
      */
-    synchronized Run get(String name) {
-        if (!wellFormed(name) || !names().contains(name)) {
+    Run get(String name) {
+        return get(name, names());
+    }
+
+    /** As {@link #get(String)}, against a listing the caller already made (one walk of the folder per request). */
+    synchronized Run get(String name, List<String> listed) {
+        if (!wellFormed(name) || !listed.contains(name)) {
             throw new NotFound("no run named '" + abbreviate(name) + "' in the runs directory");
         }
         Path dir = root.resolve(name);

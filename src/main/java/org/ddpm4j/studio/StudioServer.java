@@ -132,8 +132,9 @@ public final class StudioServer implements AutoCloseable {
         app.get("/api/health", ctx -> json(ctx, 200, health()));
         app.get("/api/runs", ctx -> {
             JsonArray runs = new JsonArray();
-            for (String name : catalog.names()) {
-                runs.add(summary(name));
+            List<String> listed = catalog.names();
+            for (String name : listed) {
+                runs.add(summary(name, listed));
             }
             JsonObject o = new JsonObject();
             o.add("runs", runs);
@@ -142,8 +143,9 @@ public final class StudioServer implements AutoCloseable {
         });
         app.get("/api/runs/<name>", ctx -> { // <name>: run names may hold slashes (quality/unet-30m)
             String name = ctx.pathParam("name");
-            Run r = catalog.get(name);
-            JsonObject o = summary(name);
+            List<String> listed = catalog.names();
+            Run r = catalog.get(name, listed);
+            JsonObject o = summary(name, listed);
             o.add("curve", curve(r.dir()));
             json(ctx, 200, o);
         });
@@ -260,11 +262,11 @@ public final class StudioServer implements AutoCloseable {
     }
 
     /** A run's name, config and the defaults the page starts from; a damaged run says so in "error". */
-    private JsonObject summary(String name) {
+    private JsonObject summary(String name, List<String> listed) {
         JsonObject o = new JsonObject();
         o.addProperty("name", name);
         try {
-            describe(o, catalog.get(name));
+            describe(o, catalog.get(name, listed));
         } catch (RuntimeException e) {
             // one damaged run (a broken file, a wrongly typed entry) is listed with its error; the others still load
             JsonObject bad = new JsonObject();
