@@ -42,7 +42,7 @@ public final class Classifier extends AbstractBlock {
     }
 
     public Classifier(int classes, Meter meter) {
-        org.ddpm4j.util.OneDnn.limitToAvx2(); // before the first convolution: see OneDnn
+        org.ddpm4j.util.OneDnn.avoidFaultyKernels(); // before the first convolution: see OneDnn
         this.widths = meter.widths();
         this.convsPerStage = meter.convsPerStage();
         for (int w : widths) {

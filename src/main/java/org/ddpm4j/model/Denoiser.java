@@ -52,7 +52,7 @@ public final class Denoiser implements AutoCloseable {
      * PyTorch initialises a fresh module (uniform in +-1/sqrt(fan_in) for convolutions and linear layers).
      */
     public static Denoiser create(ModelConfig config, NDManager parent, Rng rng) {
-        org.ddpm4j.util.OneDnn.limitToAvx2(); // before the first convolution: see OneDnn
+        org.ddpm4j.util.OneDnn.avoidFaultyKernels(); // before the first convolution: see OneDnn
         NDManager manager = parent.newSubManager();
         Block block = buildBlock(config);
         Shape x = new Shape(1, config.channels(), config.size(), config.size());

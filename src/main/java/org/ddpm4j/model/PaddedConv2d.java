@@ -12,7 +12,7 @@ import ai.djl.util.PairList;
  * A 2-D convolution that never hands oneDNN fewer than {@link #MIN_FILTERS} output channels: narrower layers
  * run with zero filters appended and the extra output channels dropped, which gives the same values and the
  * same gradients. The oneDNN 3.7.1 bundled in libtorch 2.7.1 computes wrong input gradients (finite garbage
- * or NaN, varying from run to run) for 3x3 convolutions with 1 to 8 output channels on AVX-512 CPUs, in its
+ * or NaN, varying from run to run) for 3x3 convolutions with 1 to 8 output channels on AMD EPYC CPUs with AVX-512, in its
  * AVX-512 and its AVX2 kernels alike; with 16 or more output channels every shape of {@code KernelSweepTest}
  * matches a double-precision reference. Switching oneDNN off instead costs about 5x in training speed. See
  * {@code docs/results/onednn-convolution.md}. Parameters and their names are those of {@link Conv2d}.

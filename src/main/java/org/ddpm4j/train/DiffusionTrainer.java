@@ -126,7 +126,9 @@ public final class DiffusionTrainer {
         if (noUpdateYet && inputsAndWeightsSound) {
             return new DdpmException("the network gave a non-finite loss (" + loss + ") at step " + step
                     + " from finite inputs and weights before any update: a native kernel defect, not the"
-                    + " learning rate (see docs/results/onednn-convolution.md; pass --skip-nonfinite to skip such batches)");
+                    + " learning rate (oneDNN instruction set: " + org.ddpm4j.util.OneDnn.setting()
+                    + "; try ONEDNN_MAX_CPU_ISA=AVX2, see docs/results/onednn-convolution.md;"
+                    + " pass --skip-nonfinite to skip such batches)");
         }
         return new DdpmException("training diverged: the loss is " + loss + " at step " + step
                 + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
