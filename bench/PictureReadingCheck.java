@@ -12,12 +12,12 @@ import org.ddpm4j.image.Pixels;
 /**
  * Compares the two ways pictures used to be read with the stored values: {@code getRGB()} (inpainting and
  * studio inputs, masks) and drawing onto an RGB canvas over white (image folders), on the PIL-made golden
- * files of src/test/resources/pictures and on a folder written by org.ddpm4j.data.Shapes.
+ * files of ddpm4j-core/src/test/resources/pictures and on a folder written by org.ddpm4j.data.Shapes.
  * Usage: PictureReadingCheck [SHAPES_PER_CLASS] (default 500, the folder bench/rgb.sh trains on)
  */
 public class PictureReadingCheck {
     public static void main(String[] args) throws Exception {
-        Path d = Path.of("src/test/resources/pictures");
+        Path d = Path.of("ddpm4j-core/src/test/resources/pictures");
         System.out.println("file\tvalues\tgetRGB wrong\tgetRGB max diff\tcanvas wrong\tcanvas max diff");
         for (String line : Files.readAllLines(d.resolve("expected.tsv"))) {
             String f = line.split("\t")[0];

@@ -1,0 +1,49 @@
+package org.ddpm4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Generation;
+import org.ddpm4j.api.SamplerKind;
+import org.ddpm4j.api.Training;
+import org.ddpm4j.data.TinyData;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Pixels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI is a layer over the API: for the same run, request and seed, {@code ./ddpm sample} writes the API's pictures. */
+class CliMatchesApiTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sampleWritesTheApisImages() throws Exception {
+        Path data = TinyData.idx(dir);
+        Path run = dir.resolve("cond");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Training.run(Training.unet().data("idx:" + data).conditional(true).steps(3).batch(4).base(8).mults(1, 2).blocks(1).plan(),
+                run, false, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        Path api = dir.resolve("api-out");
+        try (DiffusionModel model = DiffusionModel.open(run)) {
+            model.generate(Generation.builder().count(5).classIndex(1).sampler(SamplerKind.DDIM).steps(4).guidance(2).seed(3).build())
+                    .writePngs(api);
+        }
+        Path cli = dir.resolve("cli-out");
+        int code = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8),
+                "sample", "--run", run.toString(), "--n", "5", "--class", "1", "--sampler", "ddim", "--steps", "4", "--guidance", "2",
+                "--seed", "3", "--out", cli.toString());
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        for (int i = 0; i < 5; i++) {
+            String f = String.format("%06d.png", i);
+            assertArrayEquals(Pixels.of(Images.read(api.resolve(f))).data(), Pixels.of(Images.read(cli.resolve(f))).data(), f);
+        }
+    }
+}

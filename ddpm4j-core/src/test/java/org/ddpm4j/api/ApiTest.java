@@ -1,0 +1,112 @@
+package org.ddpm4j.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ddpm4j.data.TinyData;
+import org.ddpm4j.image.Images;
+import org.ddpm4j.image.Pixels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The public API, used as a library user would: open a run, generate, inpaint; invalid requests name their field. */
+class ApiTest {
+
+    static Path dir;
+    static Path cond;
+    static Path plain;
+
+    @BeforeAll
+    static void train() throws Exception {
+        dir = Files.createTempDirectory("ddpm4j-api");
+        Path data = TinyData.idx(dir);
+        cond = dir.resolve("cond");
+        plain = dir.resolve("plain");
+        train(Training.unet().data("idx:" + data).conditional(true).steps(3), cond);
+        train(Training.unet().data("idx:" + data).digit(1).steps(2), plain);
+    }
+
+    /** A tiny U-Net (base 8, two levels, one block each) trained at batch 4, as a library user would. */
+    static void train(Training.Recipe recipe, Path out) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Training.run(recipe.batch(4).base(8).mults(1, 2).blocks(1).plan(), out, false,
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertTrue(Files.exists(out.resolve(org.ddpm4j.checkpoint.Run.CHECKPOINT)), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void generatesTheSameImagesAtAnyBatchSize() throws Exception {
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            assertTrue(model.conditional());
+            assertEquals(8, model.size());
+            assertEquals(1, model.channels());
+            Generation g = Generation.builder().count(5).classIndex(1).sampler(SamplerKind.DDIM).steps(4).guidance(2).seed(3).build();
+            GeneratedImages a = model.generate(g);
+            assertEquals(5, a.count());
+            assertEquals(5 * 64, a.values().length);
+            GeneratedImages b = model.generate(g.toBuilder().batch(2).build());
+            // the same noise whatever the batch; only the network's float rounding may differ (about 1e-6)
+            assertArrayEquals(a.values(), b.values(), 1e-4f, "the batch size does not change an image");
+            GeneratedImages first = model.generate(g.toBuilder().count(2).build());
+            assertArrayEquals(a.values(1), first.values(1), 1e-4f, "image 1 of 2 is image 1 of 5");
+            Path out = dir.resolve("api-out");
+            a.writePngs(out);
+            assertTrue(Files.exists(out.resolve("grid.png")) && Files.exists(out.resolve("000004.png")));
+        }
+    }
+
+    @Test
+    void inpaintingKeepsTheDarkMaskPixels() {
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            BufferedImage mask = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 8; y++) {
+                for (int x = 0; x < 8; x++) {
+                    img.getRaster().setSample(x, y, 0, (x * 37 + y * 11) % 256);
+                    mask.getRaster().setSample(x, y, 0, x < 4 ? 255 : 0);
+                }
+            }
+            GeneratedImages r = model.inpaint(Inpainting.of(img, mask).count(3).steps(4).resample(2).classIndex(0).seed(1).build());
+            assertEquals(3, r.count());
+            for (int i = 0; i < 3; i++) {
+                Pixels p = Pixels.of(r.image(i));
+                for (int y = 0; y < 8; y++) {
+                    for (int x = 4; x < 8; x++) {
+                        assertEquals((x * 37 + y * 11) % 256, p.get(x, y, 0), "candidate " + i + " kept pixel " + x + "," + y);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void invalidRequestsNameTheirField() {
+        assertEquals("steps: must be in 1..1000, got 0",
+                assertThrows(InvalidRequestException.class, () -> Generation.builder().steps(0)).getMessage());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> Generation.builder().count(0).build());
+        assertEquals("count", e.field());
+        assertEquals("must be in 1..100000, got 0", e.reason());
+        assertEquals("guidance", assertThrows(InvalidRequestException.class, () -> Generation.builder().guidance(-1).build()).field());
+        assertEquals("sampler", assertThrows(InvalidRequestException.class,
+                () -> Inpainting.of(new BufferedImage(8, 8, 10), new BufferedImage(8, 8, 10)).sampler(SamplerKind.DPM_SOLVER_PP).build()).field());
+        try (DiffusionModel model = DiffusionModel.open(plain)) {
+            InvalidRequestException c = assertThrows(InvalidRequestException.class,
+                    () -> model.generate(Generation.builder().count(1).classIndex(0).build()));
+            assertEquals("class: this model is not class-conditional: it cannot draw a chosen class", c.getMessage());
+        }
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            assertEquals("class", assertThrows(InvalidRequestException.class,
+                    () -> model.generate(Generation.builder().count(1).classIndex(9).build())).field());
+            assertEquals("image", assertThrows(InvalidRequestException.class,
+                    () -> model.inpaint(Inpainting.of(new BufferedImage(9, 9, 10), new BufferedImage(8, 8, 10)).build())).field());
+        }
+    }
+}
