@@ -74,9 +74,7 @@ final class InpaintCommand implements Callable<Integer> {
         if (resample < 1 || resample > 50) {
             throw new DdpmException("--resample must be in 1..50, got " + resample);
         }
-        if (sampler.equals("dpm++")) {
-            throw new DdpmException("--sampler dpm++ cannot resample; use ddpm or ddim for inpainting");
-        }
+        org.ddpm4j.sampler.SamplerConfig.checkResamples(sampler);
         Run r = Run.open(run);
         ModelConfig mc = r.model();
         BufferedImage inPic = Images.read(image, INPUT_PIXELS);

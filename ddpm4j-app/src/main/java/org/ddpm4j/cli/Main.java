@@ -59,10 +59,8 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmdLine, parsed) -> {
-            if (ex instanceof org.ddpm4j.api.InvalidRequestException ire) {
-                err.println("error: " + ire.flagMessage()); // the API names settings; the CLI shows them as flags
-            } else if (ex instanceof DdpmException) {
-                err.println("error: " + ex.getMessage());
+            if (ex instanceof DdpmException de) {
+                err.println("error: " + de.flagMessage()); // the library names settings; the CLI shows them as flags
             } else {
                 err.println("error: unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
                         + " (set DDPM4J_DEBUG=1 for the stack trace)");

@@ -125,11 +125,11 @@ final class Requests {
         JsonElement e = o.get("sampler");
         String s = e == null || e.isJsonNull() || !e.isJsonPrimitive() || e.getAsString().isBlank() ? dflt
                 : e.getAsString().trim().toLowerCase(Locale.ROOT);
-        if (!List.of("ddpm", "ddim", "dpm++").contains(s)) {
-            throw new DdpmException("unknown sampler '" + RunCatalog.abbreviate(s) + "' (expected ddpm, ddim or dpm++)");
+        if (!SamplerConfig.NAMES.contains(s)) {
+            throw new DdpmException("unknown sampler '" + RunCatalog.abbreviate(s) + "' (expected " + SamplerConfig.EXPECTED + ")");
         }
-        if (inpainting && s.equals("dpm++")) {
-            throw new DdpmException("dpm++ cannot resample; use ddpm or ddim for inpainting");
+        if (inpainting) {
+            SamplerConfig.checkResamples(s);
         }
         return s;
     }

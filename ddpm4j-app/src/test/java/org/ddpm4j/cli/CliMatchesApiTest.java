@@ -8,7 +8,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Evaluation;
 import org.ddpm4j.api.Generation;
 import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.api.Training;
@@ -18,7 +21,10 @@ import org.ddpm4j.image.Pixels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CLI is a layer over the API: for the same run, request and seed, {@code ./ddpm sample} writes the API's pictures. */
+/**
+ * The CLI is a layer over the API: for the same run, request and seed, {@code ./ddpm sample} writes the API's
+ * pictures and {@code ./ddpm eval} reports the evaluation API's scores.
+ */
 class CliMatchesApiTest {
 
     @TempDir
@@ -44,6 +50,22 @@ class CliMatchesApiTest {
         for (int i = 0; i < 5; i++) {
             String f = String.format("%06d.png", i);
             assertArrayEquals(Pixels.of(Images.read(api.resolve(f))).data(), Pixels.of(Images.read(cli.resolve(f))).data(), f);
+        }
+        // ./ddpm eval scores what the evaluation API scores
+        Evaluation.Result r;
+        try (DiffusionModel model = DiffusionModel.open(run)) {
+            r = model.evaluate(Evaluation.builder().count(10).steps(4).guidance(2).seed(1).build(), new PrintStream(new ByteArrayOutputStream()));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                "eval", "--run", run.toString(), "--n", "10", "--steps", "4", "--guidance", "2", "--seed", "1");
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        JsonObject line = JsonParser.parseString(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow()).getAsJsonObject();
+        assertEquals(r.images(), line.get("n").getAsInt());
+        assertEquals(r.fid(), line.get("fid").getAsDouble(), 1e-3 * Math.max(1, r.fid()), "FID (the line rounds to 3 decimals)");
+        assertEquals(r.accuracy(), line.get("accuracy").getAsDouble(), 1e-4);
+        for (int c = 0; c < 2; c++) {
+            assertEquals(r.classAccuracy().get(c), line.getAsJsonArray("class_accuracy").get(c).getAsDouble(), 1e-4);
         }
     }
 }

@@ -41,8 +41,10 @@ public final class Defaults {
 
     /** The sampler settings of an inpainting: DDIM runs stochastically (eta 1) so that resampling can harmonise. */
     public static SamplerConfig inpaintingSampler(SamplerKind kind) {
-        if (kind == SamplerKind.DPM_SOLVER_PP) {
-            throw new InvalidRequestException("sampler", "dpm++ cannot resample; use ddpm or ddim for inpainting");
+        try {
+            SamplerConfig.checkResamples(kind.id());
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
         }
         return new SamplerConfig(kind.id(), kind == SamplerKind.DDIM ? 1.0 : 0, "linspace", "posterior", true);
     }

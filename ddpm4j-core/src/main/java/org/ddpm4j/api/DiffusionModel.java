@@ -83,23 +83,45 @@ public final class DiffusionModel implements AutoCloseable {
 
     /** Generates the requested images. */
     public GeneratedImages generate(Generation g) {
+        try {
+            return generateValidated(g);
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
+        }
+    }
+
+    private GeneratedImages generateValidated(Generation g) {
         ModelConfig mc = run.model();
-        GaussianDiffusion diffusion = run.diffusion().build();
-        int steps = withinT(g.steps().orElse(Defaults.steps(mc, run.diffusion())));
-        SamplerKind kind = g.sampler().orElse(SamplerKind.of(Defaults.sampler(mc).name()));
         int[] classes = null;
         if (g.classChoice().isPresent()) {
             int c = resolveClass(g.classChoice().get());
             classes = new int[g.count()];
             Arrays.fill(classes, c);
         }
-        float[] out = new DiffusionPipeline(net, Defaults.generationSampler(mc, kind).build(diffusion))
-                .generate(g.count(), steps, g.batch(), new Rng(g.seed()), StepListener.NONE, classes, g.guidance());
-        return new GeneratedImages(out, g.count(), mc.channels(), mc.size());
+        return new GeneratedImages(draw(g, classes), g.count(), mc.channels(), mc.size());
+    }
+
+    /** The images of {@code g}, image i of class {@code classes[i]} (null: unconditional). */
+    private float[] draw(Generation g, int[] classes) {
+        ModelConfig mc = run.model();
+        GaussianDiffusion diffusion = run.diffusion().build();
+        int steps = withinT(g.steps().orElse(Defaults.steps(mc, run.diffusion())));
+        SamplerKind kind = g.sampler().orElse(SamplerKind.of(Defaults.sampler(mc).name()));
+        return new DiffusionPipeline(net, Defaults.generationSampler(mc, kind).build(diffusion))
+                .generate(classes == null ? g.count() : classes.length, steps, g.batch(), new Rng(g.seed()), StepListener.NONE,
+                        classes, g.guidance());
     }
 
     /** Inpaints: {@code count} completions of the image, its dark mask pixels kept exactly. */
     public GeneratedImages inpaint(Inpainting r) {
+        try {
+            return inpaintValidated(r);
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
+        }
+    }
+
+    private GeneratedImages inpaintValidated(Inpainting r) {
         ModelConfig mc = run.model();
         GaussianDiffusion diffusion = run.diffusion().build();
         withinT(r.steps());
@@ -111,6 +133,59 @@ public final class DiffusionModel implements AutoCloseable {
         float[] out = new DiffusionPipeline(net, Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion)
                 .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), StepListener.NONE, cls, r.guidance());
         return new GeneratedImages(out, r.count(), mc.channels(), mc.size());
+    }
+
+    /**
+     * Scores the model with the quality meter, as {@code ./ddpm eval} does: the same images for the same
+     * settings and seed, the same scores. Trains the meter's classifier on the run's data the first time
+     * (minutes; cached), reporting its progress to {@code log}.
+     */
+    public Evaluation.Result evaluate(Evaluation e, java.io.PrintStream log) {
+        try {
+            return evaluateValidated(e, log);
+        } catch (org.ddpm4j.SettingException ex) {
+            throw InvalidRequestException.of(ex);
+        }
+    }
+
+    private Evaluation.Result evaluateValidated(Evaluation e, java.io.PrintStream log) {
+        ModelConfig mc = run.model();
+        org.ddpm4j.eval.Meter meter = org.ddpm4j.eval.Meter.of(e.meter());
+        org.ddpm4j.data.ImageSet all = run.loadData(log);
+        com.google.gson.JsonObject train = run.trainSection();
+        int digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : -1;
+        try (org.ddpm4j.eval.TrainedClassifier clf = org.ddpm4j.eval.TrainedClassifier.forData(all, meter, log)) {
+            long t0 = System.nanoTime();
+            if (!mc.conditional()) {
+                float[] images = draw(e.generation(e.count(), -1), null);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                org.ddpm4j.data.ImageSet real = digit < 0 ? all : all.filterLabel(digit);
+                org.ddpm4j.eval.Evaluator.Scores s = org.ddpm4j.eval.Evaluator.score(clf, images, e.count(), real, digit);
+                return new Evaluation.Result(s.fid(), s.accuracy(), List.of(), e.count(), e.count() / secs, meter.version(),
+                        clf.heldOutAccuracy());
+            }
+            int k = mc.classes();
+            int[] classes = new int[k * e.count()]; // n of every class, in class order, as ./ddpm eval draws them
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = i / e.count();
+            }
+            float[] images = draw(e.generation(classes.length, -1), classes);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            int total = k * e.count();
+            int[] pred = clf.predict(images, total, mc.channels(), mc.size());
+            List<Double> perClass = new java.util.ArrayList<>();
+            double sum = 0;
+            for (int c = 0; c < k; c++) {
+                int ok = 0;
+                for (int i = c * e.count(); i < (c + 1) * e.count(); i++) {
+                    ok += pred[i] == c ? 1 : 0;
+                }
+                perClass.add((double) ok / e.count());
+                sum += (double) ok / e.count();
+            }
+            double fid = org.ddpm4j.eval.Evaluator.score(clf, images, total, all, -1).fid();
+            return new Evaluation.Result(fid, sum / k, perClass, total, total / secs, meter.version(), clf.heldOutAccuracy());
+        }
     }
 
     /** {@code steps}, if the run's T allows that many network calls. */

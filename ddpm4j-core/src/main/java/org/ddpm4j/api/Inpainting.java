@@ -27,8 +27,8 @@ public final class Inpainting {
         this.image = b.image;
         this.mask = b.mask;
         this.count = InvalidRequestException.range("count", b.count, 1, 1024);
-        if (b.sampler == SamplerKind.DPM_SOLVER_PP) {
-            throw new InvalidRequestException("sampler", "dpm++ cannot resample; use ddpm or ddim for inpainting");
+        if (b.sampler != null && !b.sampler.resamples()) {
+            Defaults.inpaintingSampler(b.sampler); // throws, naming the sampler
         }
         this.sampler = b.sampler;
         this.steps = InvalidRequestException.range("steps", b.steps, 1, 1000);

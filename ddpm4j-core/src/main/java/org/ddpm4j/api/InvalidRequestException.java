@@ -1,17 +1,14 @@
 package org.ddpm4j.api;
 
-import org.ddpm4j.DdpmException;
+import org.ddpm4j.SettingException;
 
 /**
  * A request setting outside its range. The message is {@code field: reason}, for example {@code steps: must be
  * in 1..1000, got 0}; the CLI maps the field to its flag, the studio to its JSON key.
  */
-public final class InvalidRequestException extends DdpmException {
+public final class InvalidRequestException extends SettingException {
 
     private static final long serialVersionUID = 1L;
-
-    private final String field;
-    private final String reason;
 
     /**
      * @param reason what is wrong; a reason that names settings writes them as {@code {name}} (for example
@@ -20,28 +17,17 @@ public final class InvalidRequestException extends DdpmException {
      *     the field ({@code "must be >= 1, got 0"}).
      */
     public InvalidRequestException(String field, String reason) {
-        super(reason.contains("{") ? render(reason, "") : field + ": " + reason);
-        this.field = field;
-        this.reason = reason;
+        super(field, reason);
     }
 
-    /** The message with setting names as command-line flags: {@code --steps must be >= 1, got 0}. */
-    public String flagMessage() {
-        return reason.contains("{") ? render(reason, "--") : "--" + field + " " + reason;
-    }
-
-    private static String render(String reason, String prefix) {
-        return reason.replaceAll("\\{([a-z0-9-]+)\\}", java.util.regex.Matcher.quoteReplacement(prefix) + "$1");
-    }
-
-    /** The request field at fault, as named by the request's builder method. */
-    public String field() {
-        return field;
-    }
-
-    /** What is wrong with it (setting names as {@code {name}}). */
-    public String reason() {
-        return reason;
+    /** A setting error from below the API, as the API's own type (the same field, reason and messages). */
+    static InvalidRequestException of(SettingException e) {
+        if (e instanceof InvalidRequestException ire) {
+            return ire;
+        }
+        InvalidRequestException ire = new InvalidRequestException(e.field(), e.reason());
+        ire.initCause(e);
+        return ire;
     }
 
     static int range(String field, int v, int min, int max) {

@@ -7,7 +7,12 @@ public enum SamplerKind {
     /** DDIM (Song et al., arXiv 2010.02502): deterministic at eta 0, good in 20-50 steps. */
     DDIM("ddim"),
     /** DPM-Solver++(2M) (Lu et al., arXiv 2211.01095): a multistep solver for 10-20 steps; cannot resample for inpainting. */
-    DPM_SOLVER_PP("dpm++");
+    DPM_SOLVER_PP("dpm++"),
+    /**
+     * iPNDM (Zhang and Chen, arXiv 2204.13902): fourth-order Adams-Bashforth on the probability-flow ODE, for
+     * 5-10 steps; cannot resample for inpainting.
+     */
+    IPNDM("ipndm");
 
     private final String id;
 
@@ -15,18 +20,23 @@ public enum SamplerKind {
         this.id = id;
     }
 
-    /** The name the CLI and the studio use: {@code ddpm}, {@code ddim} or {@code dpm++}. */
+    /** The name the CLI and the studio use: {@code ddpm}, {@code ddim}, {@code dpm++} or {@code ipndm}. */
     public String id() {
         return id;
     }
 
-    /** The sampler called {@code id} ({@code ddpm}, {@code ddim}, {@code dpm++}). */
+    /** True if it can step back up the noise levels, as RePaint inpainting's resampling needs. */
+    public boolean resamples() {
+        return org.ddpm4j.sampler.SamplerConfig.RESAMPLING.contains(id);
+    }
+
+    /** The sampler called {@code id} ({@code ddpm}, {@code ddim}, {@code dpm++}, {@code ipndm}). */
     public static SamplerKind of(String id) {
         for (SamplerKind k : values()) {
             if (k.id.equalsIgnoreCase(id.trim())) {
                 return k;
             }
         }
-        throw new InvalidRequestException("sampler", "unknown sampler '" + id + "' (expected ddpm, ddim or dpm++)");
+        throw new InvalidRequestException("sampler", "unknown {sampler} '" + id + "' (expected " + org.ddpm4j.sampler.SamplerConfig.EXPECTED + ")");
     }
 }

@@ -312,8 +312,20 @@ public final class Training {
             return this;
         }
 
-        /** The plan: every unset setting at the recipe's default, every setting validated. */
+        /**
+         * The plan: every unset setting at the recipe's default, every setting validated.
+         *
+         * @throws InvalidRequestException naming the first setting out of range
+         */
         public Plan plan() {
+            try {
+                return validatedPlan();
+            } catch (org.ddpm4j.SettingException e) {
+                throw InvalidRequestException.of(e);
+            }
+        }
+
+        private Plan validatedPlan() {
             boolean seedModel = ModelConfig.SEED.equals(model);
             int budgets = (epochs != null ? 1 : 0) + (steps != null ? 1 : 0) + (minutes != null ? 1 : 0);
             if (budgets > 1) {

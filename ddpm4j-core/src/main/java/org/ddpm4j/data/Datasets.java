@@ -41,7 +41,7 @@ public final class Datasets {
      */
     public static ImageSet load(String spec, int size, int channels, PrintStream warn) {
         if (spec == null || spec.isBlank()) {
-            throw new DdpmException("empty --data (expected mnist, idx:DIR or folder:DIR)");
+            throw new org.ddpm4j.SettingException("data", "empty {data} (expected mnist, idx:DIR or folder:DIR)");
         }
         if (spec.startsWith("folder:")) {
             return ImageFolder.load(Paths.get(spec.substring(7)), size == 0 ? DEFAULT_FOLDER_SIZE : size, channels,
@@ -53,13 +53,13 @@ public final class Datasets {
         } else if (spec.startsWith("idx:")) {
             set = idxDirectory(Paths.get(spec.substring(4)));
         } else {
-            throw new DdpmException("unknown --data '" + spec + "' (expected mnist, idx:DIR or folder:DIR)");
+            throw new org.ddpm4j.SettingException("data", "unknown {data} '" + spec + "' (expected mnist, idx:DIR or folder:DIR)");
         }
         if (size != 0 && size != set.height()) {
-            throw new DdpmException("--size resizes folder: data only; " + set.description() + " is " + set.height() + "x" + set.width());
+            throw new org.ddpm4j.SettingException("size", "{size} resizes folder: data only; " + set.description() + " is " + set.height() + "x" + set.width());
         }
         if (channels != 0 && channels != set.channels()) {
-            throw new DdpmException("--channels converts folder: data only; " + set.description() + " has " + set.channels() + " channel(s)");
+            throw new org.ddpm4j.SettingException("channels", "{channels} converts folder: data only; " + set.description() + " has " + set.channels() + " channel(s)");
         }
         return set;
     }

@@ -59,10 +59,10 @@ public final class ImageFolder {
             throw new DdpmException(spec + ": not a directory");
         }
         if (size < 4 || size > MAX_SIZE) {
-            throw new DdpmException("--size must be in 4.." + MAX_SIZE + ", got " + size);
+            throw new org.ddpm4j.SettingException("size", "must be in 4.." + MAX_SIZE + ", got " + size);
         }
         if (channels != 0 && channels != 1 && channels != 3) {
-            throw new DdpmException("--channels must be 1 or 3, got " + channels);
+            throw new org.ddpm4j.SettingException("channels", "must be 1 or 3, got " + channels);
         }
         List<Path> files = new ArrayList<>();
         int others = 0;
@@ -147,13 +147,13 @@ public final class ImageFolder {
         String what = files + " pictures at " + size + "x" + size + (channels == 1 ? " gray" : " RGB");
         if (values > Integer.MAX_VALUE) {
             throw new DdpmException(spec + ": " + what + " would be " + values + " values, more than the 2^31 one set can hold;"
-                    + " use fewer pictures or a smaller --size");
+                    + " use fewer pictures or a smaller {size}");
         }
         long need = values * (1 + 1 + 4);
         long max = Runtime.getRuntime().maxMemory();
         if (need > max * 9 / 10) {
             throw new DdpmException(spec + ": " + what + " need about " + (need >> 20) + " MiB of heap, more than the "
-                    + (max >> 20) + " MiB this JVM may use; use fewer pictures, a smaller --size, or more heap (-Xmx)");
+                    + (max >> 20) + " MiB this JVM may use; use fewer pictures, a smaller {size}, or more heap (-Xmx)");
         }
     }
 

@@ -49,7 +49,7 @@ public record Meter(int version, int[] widths, int convsPerStage, int epochs, in
         return switch (version) {
             case 2 -> V2;
             case 3 -> V3;
-            default -> throw new DdpmException("--meter must be 2 or 3, got " + version);
+            default -> throw new org.ddpm4j.SettingException("meter", "must be 2 or 3, got " + version);
         };
     }
 

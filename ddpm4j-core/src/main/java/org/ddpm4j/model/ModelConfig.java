@@ -34,7 +34,7 @@ public record ModelConfig(String type, int channels, int size, UNetConfig unet, 
             throw new DdpmException("number of classes must be in 0..10000, got " + classes);
         }
         if (classes > 0 && SEED.equals(type)) {
-            throw new DdpmException("the seed network cannot be class-conditional; use --model unet");
+            throw new org.ddpm4j.SettingException("model", "the seed network cannot be class-conditional; use {model} unet");
         }
     }
 

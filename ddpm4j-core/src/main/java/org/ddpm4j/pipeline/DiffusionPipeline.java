@@ -235,7 +235,7 @@ public final class DiffusionPipeline {
             throw new IllegalStateException("inpainting needs the diffusion process");
         }
         if (resample < 1) {
-            throw new DdpmException("--resample must be >= 1, got " + resample);
+            throw new org.ddpm4j.SettingException("resample", "must be >= 1, got " + resample);
         }
         int c = model.config().channels();
         int s = model.config().size();

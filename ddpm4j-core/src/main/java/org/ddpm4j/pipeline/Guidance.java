@@ -46,23 +46,23 @@ public record Guidance(double scale, double rescale, double from, double to, dou
     /** The weight of the parallel part used when none is asked for: plain guidance. */
     public static final double DEFAULT_PARALLEL = 1.0;
 
-    private static final String BAD_INTERVAL = "--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got ";
+    private static final String BAD_INTERVAL = "must be FROM:TO with 0 <= FROM <= TO <= 1 (noise levels t/T), got ";
 
     public Guidance {
         if (!(scale >= 0 && scale <= 50)) {
-            throw new DdpmException("--guidance must be in [0, 50], got " + fmt(scale));
+            throw new org.ddpm4j.SettingException("guidance", "must be in [0, 50], got " + fmt(scale));
         }
         if (!(rescale >= 0 && rescale <= 1)) {
-            throw new DdpmException("--guidance-rescale must be in [0, 1], got " + fmt(rescale));
+            throw new org.ddpm4j.SettingException("guidance-rescale", "must be in [0, 1], got " + fmt(rescale));
         }
         if (!(from >= 0 && from <= to && to <= 1)) {
-            throw new DdpmException(BAD_INTERVAL + fmt(from) + ":" + fmt(to));
+            throw new org.ddpm4j.SettingException("guidance-interval", BAD_INTERVAL + fmt(from) + ":" + fmt(to));
         }
         if (!(parallel >= 0 && parallel <= 1)) {
-            throw new DdpmException("--guidance-parallel must be in [0, 1], got " + fmt(parallel));
+            throw new org.ddpm4j.SettingException("guidance-parallel", "must be in [0, 1], got " + fmt(parallel));
         }
         if (!(cfg >= 0 && cfg <= 50)) {
-            throw new DdpmException("--cfg must be in [0, 50], got " + fmt(cfg));
+            throw new org.ddpm4j.SettingException("cfg", "must be in [0, 50], got " + fmt(cfg));
         }
     }
 
@@ -97,7 +97,7 @@ public record Guidance(double scale, double rescale, double from, double to, dou
                 // falls through to the error below
             }
         }
-        throw new DdpmException(BAD_INTERVAL + "'" + s + "'");
+        throw new org.ddpm4j.SettingException("guidance-interval", BAD_INTERVAL + "'" + s + "'");
     }
 
     private static String fmt(double v) {

@@ -20,7 +20,7 @@ public final class DdimSampler implements Sampler {
 
     public DdimSampler(GaussianDiffusion diffusion, double eta, TimestepSpacing spacing, boolean clipX0) {
         if (!(eta >= 0 && eta <= 1)) {
-            throw new org.ddpm4j.DdpmException("--eta must be in [0, 1], got " + eta);
+            throw new org.ddpm4j.SettingException("eta", "must be in [0, 1], got " + eta);
         }
         this.diffusion = diffusion;
         this.eta = eta;

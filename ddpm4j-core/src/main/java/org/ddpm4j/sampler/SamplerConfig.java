@@ -10,17 +10,31 @@ import org.ddpm4j.diffusion.GaussianDiffusion;
  */
 public record SamplerConfig(String name, double eta, String spacing, String variance, boolean clipX0) {
 
+    /** The samplers by name. */
+    public static final java.util.List<String> NAMES = java.util.List.of("ddpm", "ddim", "dpm++", "ipndm");
+    /** The names as an error message lists them. */
+    public static final String EXPECTED = "ddpm, ddim, dpm++ or ipndm";
+    /** The samplers that can step back up the noise levels, as RePaint's resampling needs. */
+    public static final java.util.List<String> RESAMPLING = java.util.List.of("ddpm", "ddim");
+
     public SamplerConfig {
         name = name.toLowerCase(Locale.ROOT);
-        if (!name.equals("ddpm") && !name.equals("ddim") && !name.equals("dpm++")) {
-            throw new DdpmException("unknown --sampler '" + name + "' (expected ddpm, ddim or dpm++)");
+        if (!NAMES.contains(name)) {
+            throw new org.ddpm4j.SettingException("sampler", "unknown {sampler} '" + name + "' (expected " + EXPECTED + ")");
         }
         if (!(eta >= 0 && eta <= 1)) {
-            throw new DdpmException("--eta must be in [0, 1], got " + eta);
+            throw new org.ddpm4j.SettingException("eta", "must be in [0, 1], got " + eta);
         }
         TimestepSpacing.parse(spacing);
         if (!variance.equals("beta") && !variance.equals("posterior")) {
-            throw new DdpmException("unknown --variance '" + variance + "' (expected beta or posterior)");
+            throw new org.ddpm4j.SettingException("variance", "unknown {variance} '" + variance + "' (expected beta or posterior)");
+        }
+    }
+
+    /** Refuses a sampler that cannot resample, for RePaint inpainting. */
+    public static void checkResamples(String name) {
+        if (!RESAMPLING.contains(name)) {
+            throw new org.ddpm4j.SettingException("sampler", "{sampler} " + name + " cannot resample; use ddpm or ddim for inpainting");
         }
     }
 
@@ -37,6 +51,8 @@ public record SamplerConfig(String name, double eta, String spacing, String vari
                         : AncestralSampler.Variance.POSTERIOR, s, clipX0);
             case "ddim":
                 return new DdimSampler(diffusion, eta, s, clipX0);
+            case "ipndm":
+                return new IpndmSampler(diffusion, s, clipX0);
             default:
                 return new DpmSolverPlusPlus(diffusion, s, clipX0);
         }

@@ -27,7 +27,7 @@ public enum TimestepSpacing {
     /** The K timesteps to visit, in decreasing order. */
     public int[] timesteps(int trainSteps, int numSteps) {
         if (numSteps < 1 || numSteps > trainSteps) {
-            throw new DdpmException("--steps must be in 1.." + trainSteps + ", got " + numSteps);
+            throw new org.ddpm4j.SettingException("steps", "must be in 1.." + trainSteps + ", got " + numSteps);
         }
         int[] out = new int[numSteps];
         switch (this) {

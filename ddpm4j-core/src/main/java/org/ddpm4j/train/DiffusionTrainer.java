@@ -128,10 +128,10 @@ public final class DiffusionTrainer {
                     + " from finite inputs and weights before any update: a native kernel defect, not the"
                     + " learning rate (oneDNN instruction set: " + org.ddpm4j.util.OneDnn.setting()
                     + "; try ONEDNN_MAX_CPU_ISA=AVX2, see docs/results/onednn-convolution.md;"
-                    + " pass --skip-nonfinite to skip such batches)");
+                    + " pass {skip-nonfinite} to skip such batches)");
         }
         return new DdpmException("training diverged: the loss is " + loss + " at step " + step
-                + " (lower --lr, or pass --skip-nonfinite to skip such batches)");
+                + " (lower {lr}, or pass {skip-nonfinite} to skip such batches)");
     }
 
     /** Steps per epoch: ceil(N / batch), the last batch may be short (DataLoader's drop_last=False). */
@@ -379,7 +379,7 @@ public final class DiffusionTrainer {
     public void restoreCounters(long step, long totalSteps, int epoch, int cursor, int[] order, double trainSeconds, long skipped) {
         if (order != null && order.length != data.size()) {
             throw new DdpmException("the checkpoint was trained on " + order.length + " images but the data now has "
-                    + data.size() + "; resume with the same --data and --digit");
+                    + data.size() + "; resume with the same {data} and {digit}");
         }
         this.step = step;
         this.totalSteps = totalSteps;

@@ -34,53 +34,53 @@ public record TrainConfig(String data, Integer digit, int epochs, long steps, do
 
     public TrainConfig {
         if (data == null || data.isBlank()) {
-            throw new DdpmException("--data is required");
+            throw new org.ddpm4j.SettingException("data", "is required");
         }
         if (digit != null && (digit < 0 || digit > 255)) {
-            throw new DdpmException("--digit must be a class label in 0..255, got " + digit);
+            throw new org.ddpm4j.SettingException("digit", "must be a class label in 0..255, got " + digit);
         }
         int budgets = (epochs > 0 ? 1 : 0) + (steps > 0 ? 1 : 0) + (minutes > 0 ? 1 : 0);
         if (budgets != 1) {
-            throw new DdpmException("give exactly one budget: --epochs, --steps or --minutes");
+            throw new org.ddpm4j.SettingException("epochs", "give exactly one budget: {epochs}, {steps} or {minutes}");
         }
         if (epochs < 0 || epochs > 1_000_000) {
-            throw new DdpmException("--epochs must be in 1..1000000, got " + epochs);
+            throw new org.ddpm4j.SettingException("epochs", "must be in 1..1000000, got " + epochs);
         }
         if (steps < 0 || steps > 100_000_000L) {
-            throw new DdpmException("--steps must be in 1..100000000, got " + steps);
+            throw new org.ddpm4j.SettingException("steps", "must be in 1..100000000, got " + steps);
         }
         if (minutes < 0 || minutes > 100_000 || Double.isNaN(minutes)) {
-            throw new DdpmException("--minutes must be in (0, 100000], got " + minutes);
+            throw new org.ddpm4j.SettingException("minutes", "must be in (0, 100000], got " + minutes);
         }
         if (batchSize < 1 || batchSize > 4096) {
-            throw new DdpmException("--batch must be in 1..4096, got " + batchSize);
+            throw new org.ddpm4j.SettingException("batch", "must be in 1..4096, got " + batchSize);
         }
         if (!(learningRate > 0 && learningRate < 1)) {
-            throw new DdpmException("--lr must be in (0, 1), got " + learningRate);
+            throw new org.ddpm4j.SettingException("lr", "must be in (0, 1), got " + learningRate);
         }
         if (warmupSteps < 0) {
-            throw new DdpmException("--warmup must be >= 0, got " + warmupSteps);
+            throw new org.ddpm4j.SettingException("warmup", "must be >= 0, got " + warmupSteps);
         }
         if (!(weightDecay >= 0 && weightDecay < 1)) {
-            throw new DdpmException("--weight-decay must be in [0, 1), got " + weightDecay);
+            throw new org.ddpm4j.SettingException("weight-decay", "must be in [0, 1), got " + weightDecay);
         }
         if (!(gradClip >= 0)) {
-            throw new DdpmException("--clip must be >= 0, got " + gradClip);
+            throw new org.ddpm4j.SettingException("clip", "must be >= 0, got " + gradClip);
         }
         if (!(emaDecay >= 0 && emaDecay < 1)) {
-            throw new DdpmException("--ema must be in [0, 1), got " + emaDecay);
+            throw new org.ddpm4j.SettingException("ema", "must be in [0, 1), got " + emaDecay);
         }
         if (!(minSnrGamma >= 0)) {
-            throw new DdpmException("--min-snr must be >= 0, got " + minSnrGamma);
+            throw new org.ddpm4j.SettingException("min-snr", "must be >= 0, got " + minSnrGamma);
         }
         if (!(pUncond >= 0 && pUncond < 1)) {
-            throw new DdpmException("--p-uncond must be in [0, 1), got " + pUncond);
+            throw new org.ddpm4j.SettingException("p-uncond", "must be in [0, 1), got " + pUncond);
         }
         if (size != 0 && (size < 4 || size > 1024)) {
-            throw new DdpmException("--size must be in 4..1024, got " + size);
+            throw new org.ddpm4j.SettingException("size", "must be in 4..1024, got " + size);
         }
         if (channels != 0 && channels != 1 && channels != 3) {
-            throw new DdpmException("--channels must be 1 or 3, got " + channels);
+            throw new org.ddpm4j.SettingException("channels", "must be 1 or 3, got " + channels);
         }
     }
 

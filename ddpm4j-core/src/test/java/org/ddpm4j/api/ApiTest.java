@@ -88,6 +88,43 @@ class ApiTest {
     }
 
     @Test
+    void evaluatesWithTheMeter() {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            Evaluation e = Evaluation.builder().count(10).steps(4).seed(2).build();
+            Evaluation.Result r = model.evaluate(e, quiet);
+            assertEquals(20, r.images(), "10 of each of the 2 classes");
+            assertEquals(2, r.classAccuracy().size());
+            assertEquals((r.classAccuracy().get(0) + r.classAccuracy().get(1)) / 2, r.accuracy(), 1e-12);
+            assertTrue(r.fid() >= 0 && Double.isFinite(r.fid()), "fid " + r.fid());
+            assertTrue(r.imagesPerSecond() > 0);
+            assertEquals(3, r.meter());
+            assertTrue(r.worstClass() == 0 || r.worstClass() == 1);
+            assertEquals(r.fid(), model.evaluate(e, quiet).fid(), 0.0, "the same request scores the same");
+        }
+        try (DiffusionModel model = DiffusionModel.open(plain)) {
+            Evaluation.Result r = model.evaluate(Evaluation.builder().count(10).steps(4).build(), quiet);
+            assertEquals(10, r.images());
+            assertTrue(r.classAccuracy().isEmpty());
+            assertEquals(-1, r.worstClass());
+            assertTrue(r.accuracy() >= 0 && r.accuracy() <= 1, "a digit-1 run is read as 1s: " + r.accuracy());
+        }
+        assertEquals("count", assertThrows(InvalidRequestException.class, () -> Evaluation.builder().count(9).build()).field());
+        assertEquals("meter: must be in 2..3, got 4",
+                assertThrows(InvalidRequestException.class, () -> Evaluation.builder().meter(4).build()).getMessage());
+    }
+
+    @Test
+    void settingErrorsFromBelowTheApiArriveAsInvalidRequests() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> Training.unet().data("mnist").steps(10).lr(2).plan());
+        assertEquals("lr", e.field());
+        assertEquals("lr: must be in (0, 1), got 2.0", e.getMessage());
+        assertEquals("--lr must be in (0, 1), got 2.0", e.flagMessage());
+        assertEquals("data", assertThrows(InvalidRequestException.class, () -> Training.unet().data(" ").steps(1).plan()).field());
+    }
+
+    @Test
     void invalidRequestsNameTheirField() {
         assertEquals("steps: must be in 1..1000, got 0",
                 assertThrows(InvalidRequestException.class, () -> Generation.builder().steps(0)).getMessage());

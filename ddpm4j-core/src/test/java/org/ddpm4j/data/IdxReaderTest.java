@@ -116,7 +116,8 @@ class IdxReaderTest {
         e = assertThrows(DdpmException.class, () -> Datasets.load("idx:" + dir.resolve("nope")));
         assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
         e = assertThrows(DdpmException.class, () -> Datasets.load("cifar"));
-        assertTrue(e.getMessage().contains("unknown --data"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown data"), e.getMessage());
+        assertTrue(e.flagMessage().contains("unknown --data"), e.flagMessage());
     }
 
     @Test

@@ -214,7 +214,8 @@ class EvalTest {
         assertEquals(Meter.V2, Meter.of(2));
         assertEquals(Meter.V3, Meter.of(3));
         org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> Meter.of(4));
-        assertEquals("--meter must be 2 or 3, got 4", e.getMessage());
+        assertEquals("meter: must be 2 or 3, got 4", e.getMessage());
+        assertEquals("--meter must be 2 or 3, got 4", e.flagMessage());
         // meter 3's network: four convs (32, 32, 64, 64), then 128 features
         Classifier c = new Classifier(10, Meter.V3);
         assertEquals(java.util.List.of("01c1", "02c2", "03c3", "04c4", "05fc1", "06fc2"), c.getChildren().keys());

@@ -216,7 +216,8 @@ class PipelineTest {
             }
             org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class,
                     () -> new Guidance(1, 0, 0, 1, 1.5, 0));
-            assertEquals("--guidance-parallel must be in [0, 1], got 1.5", e.getMessage());
+            assertEquals("guidance-parallel: must be in [0, 1], got 1.5", e.getMessage());
+            assertEquals("--guidance-parallel must be in [0, 1], got 1.5", e.flagMessage());
         }
     }
 
@@ -233,7 +234,7 @@ class PipelineTest {
                 double[] iv = Guidance.parseInterval(bad);
                 new Guidance(1, 0, iv[0], iv[1]);
             }, bad);
-            assertTrue(e.getMessage().startsWith("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1"), e.getMessage());
+            assertTrue(e.flagMessage().startsWith("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1"), e.flagMessage());
         }
     }
 

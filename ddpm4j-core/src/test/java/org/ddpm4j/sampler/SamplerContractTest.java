@@ -32,6 +32,7 @@ class SamplerContractTest {
                 list.add(new SamplerConfig("ddim", 0, spacing, "beta", clip));
                 list.add(new SamplerConfig("ddim", 0.5, spacing, "beta", clip));
                 list.add(new SamplerConfig("dpm++", 0, spacing, "beta", clip));
+                list.add(new SamplerConfig("ipndm", 0, spacing, "beta", clip));
             }
         }
         return list.stream();
