@@ -35,7 +35,8 @@ record Conditioning(int[] classes, Guidance guidance, boolean all) {
         }
         double[] interval = options.interval != null ? Guidance.parseInterval(options.interval)
                 : new double[] {Guidance.DEFAULT_FROM, Guidance.DEFAULT_TO};
-        Guidance w = new Guidance(guidance != null ? guidance : SampleCommand.DEFAULT_GUIDANCE,
+        Guidance w = new Guidance(guidance != null ? guidance
+                : autoguided ? org.ddpm4j.api.Defaults.AUTOGUIDANCE : SampleCommand.DEFAULT_GUIDANCE,
                 options.rescale != null ? options.rescale : Guidance.DEFAULT_RESCALE, interval[0], interval[1],
                 options.parallel != null ? options.parallel : Guidance.DEFAULT_PARALLEL,
                 options.cfg != null ? options.cfg : 0); // checks every range

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 final class GuidanceOptions {
 
     @Option(names = "--guidance", description = "Guidance scale w: out = cond + w (cond - uncond), or with --guide-run "
-            + "out = good + w (good - weak); 0 = no guidance. Default: " + SamplerOptions.DEFAULT_GUIDANCE + ".")
+            + "out = good + w (good - weak); 0 = no guidance. Default: " + SamplerOptions.DEFAULT_GUIDANCE + " ("
+            + org.ddpm4j.api.Defaults.AUTOGUIDANCE + " with --guide-run).")
     Double scale;
 
     @Option(names = "--guidance-rescale", description = "Guidance rescale phi in [0, 1] (Lin et al. 2023): pulls the guided output's "

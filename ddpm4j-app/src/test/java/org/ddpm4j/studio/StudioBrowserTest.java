@@ -135,7 +135,7 @@ class StudioBrowserTest {
         assertTrue(el("result").getAttribute("src").startsWith("data:image/png;base64,"));
         assertTrue(el("xt").getAttribute("src").startsWith("data:image/png;base64,"));
         assertTrue(el("download").isDisplayed());
-        assertEquals("./ddpm sample --run runs/cond --n 9 --seed 3 --sampler ddim --steps 8 --class 1 --guidance 1 --out samples/cond",
+        assertEquals("./ddpm sample --run runs/cond --n 9 --seed 3 --sampler ddim --steps 8 --class 1 --guidance 0.25 --out samples/cond",
                 text("command"));
         el("copy").click();
         waitFor(d -> text("status").equals("Command copied."), 10);

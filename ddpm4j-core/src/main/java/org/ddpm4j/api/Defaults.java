@@ -9,8 +9,14 @@ public final class Defaults {
 
     private Defaults() {}
 
-    /** Classifier-free guidance scale used when none is asked for. */
-    public static final double GUIDANCE = 1.0;
+    /**
+     * Classifier-free guidance scale used when none is asked for: the highest class accuracy whose FID is at
+     * most 1.3x the unguided FID, on the 30-minute conditional MNIST recipe (w = 0.25: 95.6% read as their
+     * class at 0.85x the unguided FID; w = 0.5 costs 1.33x, w = 1 2.9x). See docs/results/recipes.md.
+     */
+    public static final double GUIDANCE = 0.25;
+    /** Autoguidance scale (with a guide network) used when none is asked for. */
+    public static final double AUTOGUIDANCE = 1.0;
     /** The U-Net's sampler and network calls per image. */
     public static final SamplerKind UNET_SAMPLER = SamplerKind.DDIM;
     public static final int UNET_STEPS = 20;
