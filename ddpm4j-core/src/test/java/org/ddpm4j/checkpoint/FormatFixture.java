@@ -16,7 +16,7 @@ import org.ddpm4j.api.Training;
  * and 2 images of class 1 from it (DDIM, 4 steps, guidance 2, seed 5) as text. Kept as written when
  * the format was current, so that later code is tested against what earlier code wrote. Run from the
  * repository root: {@code java -cp "ddpm4j-core/target/test-classes:target/ddpm4j.jar:target/lib/*"
- * org.ddpm4j.checkpoint.FormatFixture ddpm4j-core/src/test/resources/runs/format-1}.
+ * org.ddpm4j.checkpoint.FormatFixture ddpm4j-core/src/test/resources/old-runs/format-1}.
  */
 public final class FormatFixture {
 

@@ -29,7 +29,7 @@ class OldCheckpointTest {
     private Path copyOfTheOldRun() throws IOException {
         Path run = Files.createDirectories(dir.resolve("format-1"));
         for (String f : new String[] {Run.CHECKPOINT, Run.LOG}) {
-            try (InputStream in = getClass().getResourceAsStream("/runs/format-1/" + f)) {
+            try (InputStream in = getClass().getResourceAsStream("/old-runs/format-1/" + f)) {
                 Files.copy(in, run.resolve(f));
             }
         }
@@ -37,7 +37,7 @@ class OldCheckpointTest {
     }
 
     private float[] expected() throws IOException {
-        try (InputStream in = getClass().getResourceAsStream("/runs/format-1/expected-images.txt")) {
+        try (InputStream in = getClass().getResourceAsStream("/old-runs/format-1/expected-images.txt")) {
             String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
             float[] v = new float[lines.length];
             for (int i = 0; i < v.length; i++) {
