@@ -104,6 +104,21 @@ public final class GaussianDiffusion {
         }
     }
 
+    /**
+     * x0 and eps from the network output at (x_t, t); with {@code clipX0}, x0 clipped to [-1, 1] and eps made
+     * consistent with the clipped x0 (as DDIM and iPNDM sample).
+     *
+     * @return {x0, eps}
+     */
+    public ai.djl.ndarray.NDList predictX0AndEps(NDArray modelOutput, NDArray xt, int t, boolean clipX0) {
+        NDArray x0 = predictX0(modelOutput, xt, t);
+        if (clipX0) {
+            x0 = x0.clip(-1f, 1f);
+            return new ai.djl.ndarray.NDList(x0, epsFromX0(x0, xt, t));
+        }
+        return new ai.djl.ndarray.NDList(x0, predictEps(modelOutput, xt, t));
+    }
+
     /** eps recomputed from x_t and a (possibly clipped) x0 at timestep t. */
     public NDArray epsFromX0(NDArray x0, NDArray xt, int t) {
         double ab = schedule.alphaBar(t);

@@ -47,16 +47,10 @@ public final class DdimSampler implements Sampler {
     public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng) {
         double ab = diffusion.schedule().alphaBar(t);
         double abPrev = tPrev < 0 ? 1.0 : diffusion.schedule().alphaBar(tPrev);
-        // 1. predicted x0 and eps
-        NDArray x0 = diffusion.predictX0(modelOutput, xt, t);
-        NDArray eps;
-        // 2. optional clip, with eps made consistent with the clipped x0
-        if (clipX0) {
-            x0 = x0.clip(-1f, 1f);
-            eps = diffusion.epsFromX0(x0, xt, t);
-        } else {
-            eps = diffusion.predictEps(modelOutput, xt, t);
-        }
+        // 1-2. predicted x0 (optionally clipped) and eps consistent with it
+        ai.djl.ndarray.NDList pred = diffusion.predictX0AndEps(modelOutput, xt, t, clipX0);
+        NDArray x0 = pred.get(0);
+        NDArray eps = pred.get(1);
         // 3. sigma_t(eta), DDIM eq. (16)
         double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(Math.max(0, 1 - ab / abPrev));
         double dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));

@@ -84,14 +84,9 @@ public final class IpndmSampler implements Sampler {
     public StepOutput step(NDArray modelOutput, int t, int tPrev, NDArray xt, org.ddpm4j.util.Gaussians rng) {
         double ab = diffusion.schedule().alphaBar(t);
         // 1. x0 and eps, eps made consistent with x0 if it is clipped (as DDIM does)
-        NDArray x0 = diffusion.predictX0(modelOutput, xt, t);
-        NDArray eps;
-        if (clipX0) {
-            x0 = x0.clip(-1f, 1f);
-            eps = diffusion.epsFromX0(x0, xt, t);
-        } else {
-            eps = diffusion.predictEps(modelOutput, xt, t);
-        }
+        ai.djl.ndarray.NDList pred = diffusion.predictX0AndEps(modelOutput, xt, t, clipX0);
+        NDArray x0 = pred.get(0);
+        NDArray eps = pred.get(1);
         // 2. the Adams-Bashforth combination of the order the history allows
         int k = Math.min(order, history.size() + 1);
         double[] w = WEIGHTS[k - 1];
