@@ -50,7 +50,7 @@ public class SelfCheck {
             long t0 = System.nanoTime();
             boolean guided = a.length > 3;
             Denoiser guide = guided ? Run.open(java.nio.file.Path.of(a[3])).loadModel(m, true) : null;
-            Guidance g = guided ? new Guidance(Double.parseDouble(a[4]), 0, 0, 1, 1, Double.parseDouble(a[5])) : Guidance.of(0);
+            Guidance g = guided ? Guidance.autoguidance(Double.parseDouble(a[4]), Double.parseDouble(a[5])) : Guidance.of(0);
             java.nio.file.Path cache = java.nio.file.Path.of("/tmp/sc-" + java.nio.file.Path.of(a[0]).getFileName() + "-" + seed
                     + (guided ? "-" + a[4] + "-" + a[5] : "") + ".bin");
             float[] imgs;

@@ -1,20 +1,19 @@
 package org.ddpm4j.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Generation;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.image.Images;
-import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
-import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.train.TrainConfig;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
@@ -74,12 +73,14 @@ final class DemoCommand implements Callable<Integer> {
                     + "; pass --checkpoint with another directory");
         }
         ImageSet real = Datasets.embeddedMnist().filterLabel(digit);
-        Rng rng = new Rng(seed ^ 0x5DEECE66DL);
+        long sampleSeed = seed ^ 0x5DEECE66DL;
         float[] generated;
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = run.loadModel(manager, true)) {
-            int steps = run.diffusion().steps();
-            generated = SampleCommand.generate(net, SamplerConfig.seed().build(run.diffusion().build()), 1, steps, 1, rng, main.err);
+        try (DiffusionModel model = DiffusionModel.open(runDir)) { // the seed's sampler: ancestral, all T steps
+            generated = model.generate(Generation.builder().count(1).batch(1).seed(sampleSeed).build(),
+                    SampleCommand.progress(main.err, "sample", null)).values();
         }
+        Rng rng = new Rng(sampleSeed);
+        rng.nextLong(); // the generation's noise stream
         int idx = rng.nextInt(real.size());
         int s = real.height();
         BufferedImage gen = Images.toImage(generated, 0, 1, s, s);

@@ -1,12 +1,10 @@
 package org.ddpm4j.cli;
 
-import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
 import java.nio.file.Path;
 import org.ddpm4j.DdpmException;
-import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.model.Denoiser;
-import org.ddpm4j.pipeline.DiffusionPipeline;
+import org.ddpm4j.api.Defaults;
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Guide;
 import org.ddpm4j.pipeline.Guidance;
 import picocli.CommandLine.Option;
 
@@ -14,8 +12,8 @@ import picocli.CommandLine.Option;
 final class GuidanceOptions {
 
     @Option(names = "--guidance", description = "Guidance scale w: out = cond + w (cond - uncond), or with --guide-run "
-            + "out = good + w (good - weak); 0 = no guidance. Default: " + SamplerOptions.DEFAULT_GUIDANCE + " ("
-            + org.ddpm4j.api.Defaults.AUTOGUIDANCE + " with --guide-run).")
+            + "out = good + w (good - weak); 0 = no guidance. Default: " + Defaults.GUIDANCE + " ("
+            + Defaults.AUTOGUIDANCE + " with --guide-run).")
     Double scale;
 
     @Option(names = "--guidance-rescale", description = "Guidance rescale phi in [0, 1] (Lin et al. 2023): pulls the guided output's "
@@ -47,41 +45,33 @@ final class GuidanceOptions {
                 : parallel != null ? "--guidance-parallel" : null;
     }
 
-    /** The network of {@code --guide-run}, checked against {@code main} (null without the flag). */
-    Denoiser loadGuide(Run main, NDManager manager, boolean preferEma) {
+    /** The model of {@code --guide-run}, checked against {@code model}; null without the flag. The caller closes it. */
+    DiffusionModel openGuide(DiffusionModel model, DiffusionModel.Weights weights) {
         if (guideRun == null) {
             return null;
         }
-        Run guide = Run.open(guideRun);
-        String why = mismatch(main, guide);
+        DiffusionModel weak = DiffusionModel.open(guideRun, weights);
+        String why = model.guideMismatch(weak);
         if (why != null) {
-            throw new DdpmException("--guide-run " + guideRun + " cannot guide " + main.dir() + ": " + why);
+            weak.close();
+            throw new DdpmException("--guide-run " + guideRun + " cannot guide " + model.runDirectory() + ": " + why);
         }
-        return guide.loadModel(manager, preferEma);
+        return weak;
     }
 
-    /** Why {@code guide} cannot guide {@code main}, or null if it can. */
-    static String mismatch(Run main, Run guide) {
-        String shape = DiffusionPipeline.guideMismatch(main.model(), guide.model());
-        if (shape != null) {
-            return shape;
+    /**
+     * The guide the flags ask for: without {@code --guide-run}, classifier-free guidance of weight {@code --guidance};
+     * with it, autoguidance of weight {@code --guidance} away from {@code weak} plus classifier-free guidance of
+     * weight {@code --cfg}; then the rescale, interval and projection flags.
+     */
+    Guide guide(DiffusionModel weak) {
+        Guide g = weak == null ? Guide.classifierFree(scale != null ? scale : Defaults.GUIDANCE)
+                : Guide.autoguidance(weak, scale != null ? scale : Defaults.AUTOGUIDANCE).withClassifierFree(cfg != null ? cfg : 0);
+        g = g.rescale(rescale != null ? rescale : Guidance.DEFAULT_RESCALE);
+        if (interval != null) {
+            double[] iv = Guidance.parseInterval(interval);
+            g = g.interval(iv[0], iv[1]);
         }
-        // the networks may differ in width and depth; the process and the data may not
-        if (!main.diffusion().equals(guide.diffusion())) {
-            return "its diffusion " + guide.diffusion() + " differs from the run's " + main.diffusion();
-        }
-        for (String key : new String[] {"data", "digit"}) {
-            String x = text(main.trainSection().get(key));
-            String y = text(guide.trainSection().get(key));
-            if (!x.equals(y)) {
-                return "it was trained with " + key + " " + y + ", the run with " + x;
-            }
-        }
-        return null;
+        return g.parallel(parallel != null ? parallel : Guidance.DEFAULT_PARALLEL);
     }
-
-    private static String text(JsonElement e) {
-        return e == null || e.isJsonNull() ? "none" : e.getAsString();
-    }
-
 }

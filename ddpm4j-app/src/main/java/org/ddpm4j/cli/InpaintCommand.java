@@ -1,6 +1,5 @@
 package org.ddpm4j.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,15 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
-import org.ddpm4j.checkpoint.Run;
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.GeneratedImages;
+import org.ddpm4j.api.Inpainting;
+import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.image.Images;
-import org.ddpm4j.model.Denoiser;
-import org.ddpm4j.model.ModelConfig;
-import org.ddpm4j.pipeline.DiffusionPipeline;
-import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.util.AtomicFiles;
-import org.ddpm4j.util.ProgressBar;
-import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -75,34 +71,40 @@ final class InpaintCommand implements Callable<Integer> {
             throw new DdpmException("--resample must be in 1..50, got " + resample);
         }
         org.ddpm4j.sampler.SamplerConfig.checkResamples(sampler);
-        Run r = Run.open(run);
-        ModelConfig mc = r.model();
         BufferedImage inPic = Images.read(image, INPUT_PIXELS);
         BufferedImage maskPic = Images.read(mask, INPUT_PIXELS);
-        float[] img = Images.toTensor(inPic, mc.channels(), mc.size(), "the image");
-        float[] m = Images.toMask(maskPic, mc.size());
-        Conditioning cond = Conditioning.resolve(mc, r.classNames(), classOption, guidance, 1);
-        int cls = cond.classes() == null ? -1 : cond.classes()[0];
-        SamplerConfig sc = org.ddpm4j.api.Defaults.inpaintingSampler(org.ddpm4j.api.SamplerKind.of(sampler));
         AtomicFiles.ensureDirectory(out);
-        float[] result;
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = r.loadModel(manager, true);
-                Denoiser guide = guidance.loadGuide(r, manager, true)) {
-            var diffusion = r.diffusion().build();
-            ProgressBar bar = new ProgressBar(main.err, "inpaint", "step");
-            result = new DiffusionPipeline(net, sc.build(diffusion), diffusion).withGuide(guide).inpaint(img, m, n, steps, resample, new Rng(seed),
-                    (i, tot, t, x, x0) -> bar.update(i, tot, String.format(Locale.ROOT, "t=%d", t)), cls, cond.guidance());
+        float[] img;
+        float[] m;
+        GeneratedImages result;
+        int size;
+        int channels;
+        try (DiffusionModel model = DiffusionModel.open(run)) {
+            size = model.size();
+            channels = model.channels();
+            img = Images.toTensor(inPic, channels, size, "the image");
+            m = Images.toMask(maskPic, size);
+            Conditioning.check(model.conditional(), classOption, guidance);
+            Inpainting.Builder b = Inpainting.of(inPic, maskPic).count(n).sampler(SamplerKind.of(sampler)).steps(steps)
+                    .resample(resample).seed(seed);
+            if (classOption != null) {
+                b.classIndex(org.ddpm4j.data.ClassChoice.index(classOption, model.classes(), model.classNames()));
+            }
+            try (DiffusionModel weak = guidance.openGuide(model, DiffusionModel.Weights.EMA)) {
+                result = model.inpaint(b.guide(guidance.guide(weak)).build(), SampleCommand.progress(main.err, "inpaint", null));
+            }
         }
-        List<BufferedImage> pics = SampleCommand.writeImages(result, n, mc, out);
+        result.writePngs(out);
+        List<BufferedImage> pics = result.images();
         List<BufferedImage> panel = new ArrayList<>();
-        panel.add(Images.toImage(img, 0, mc.channels(), mc.size(), mc.size()));
-        panel.add(Images.maskImage(m, mc.size()));
+        panel.add(Images.toImage(img, 0, channels, size, size));
+        panel.add(Images.maskImage(m, size));
         panel.addAll(pics);
         List<String> captions = new ArrayList<>(List.of("input", "mask"));
         for (int i = 0; i < n; i++) {
             captions.add("#" + i);
         }
-        Images.writePng(Images.captioned(panel, captions, Math.max(2, 112 / mc.size())), out.resolve("panel.png"));
+        Images.writePng(Images.captioned(panel, captions, Math.max(2, 112 / size)), out.resolve("panel.png"));
         main.out.printf(Locale.ROOT, "wrote %d completions and panel.png to %s%n", n, out);
         return 0;
     }

@@ -1,7 +1,10 @@
 package org.ddpm4j.cli;
 
 import org.ddpm4j.api.Defaults;
-import org.ddpm4j.diffusion.DiffusionConfig;
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Generation;
+import org.ddpm4j.api.SamplerKind;
+import org.ddpm4j.sampler.TimestepSpacing;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.sampler.SamplerConfig;
 import picocli.CommandLine.Option;
@@ -43,18 +46,34 @@ public final class SamplerOptions {
         return Defaults.sampler(mc);
     }
 
-    public static int defaultSteps(ModelConfig mc, DiffusionConfig dc) {
-        return Defaults.steps(mc, dc);
+    /** The weights {@code --ema} / {@code --no-ema} ask for. */
+    DiffusionModel.Weights weights() {
+        return ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
     }
 
-    /** The sampler the flags ask for, on top of the run's default. */
-    SamplerConfig config(ModelConfig mc) {
-        SamplerConfig d = defaultSampler(mc);
-        return new SamplerConfig(sampler != null ? sampler : d.name(), eta, spacing != null ? spacing : d.spacing(),
-                variance, clipX0 != null ? clipX0 : d.clipX0());
-    }
-
-    int steps(ModelConfig mc, DiffusionConfig dc) {
-        return steps != null ? steps : defaultSteps(mc, dc);
+    /** The sampler the flags ask for, set on {@code b}; what is not given stays the model's default. */
+    Generation.Builder apply(Generation.Builder b) {
+        if (sampler != null) {
+            if (!SamplerConfig.NAMES.contains(sampler.toLowerCase(java.util.Locale.ROOT))) {
+                throw new org.ddpm4j.SettingException("sampler", "unknown {sampler} '" + sampler.toLowerCase(java.util.Locale.ROOT)
+                        + "' (expected " + SamplerConfig.EXPECTED + ")");
+            }
+            b.sampler(SamplerKind.of(sampler));
+        }
+        if (steps != null) {
+            b.steps(steps);
+        }
+        b.eta(eta);
+        if (spacing != null) {
+            b.spacing(TimestepSpacing.parse(spacing));
+        }
+        if (!variance.equals("beta") && !variance.equals("posterior")) {
+            throw new org.ddpm4j.SettingException("variance", "unknown {variance} '" + variance + "' (expected beta or posterior)");
+        }
+        b.variance(variance.equals("beta") ? Generation.Variance.BETA : Generation.Variance.POSTERIOR);
+        if (clipX0 != null) {
+            b.clipX0(clipX0);
+        }
+        return b;
     }
 }

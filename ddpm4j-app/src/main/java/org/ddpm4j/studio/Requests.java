@@ -10,6 +10,8 @@ import java.util.Locale;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.api.Defaults;
+import org.ddpm4j.api.Generation;
+import org.ddpm4j.api.Inpainting;
 import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.data.ClassChoice;
 import org.ddpm4j.image.Images;
@@ -25,7 +27,14 @@ final class Requests {
      * A generation: what {@code ./ddpm sample --run RUN --n count --seed seed --sampler sampler --steps steps
      * [--class cls --guidance guidance]} would do, and gives the same images.
      */
-    record Generate(String run, int cls, String sampler, int steps, double guidance, long seed, int count, SamplerConfig config) {
+    record Generate(String run, int cls, String sampler, int steps, double guidance, long seed, int count) {
+
+        /** The request as the library takes it: the images {@code ./ddpm sample} makes for the same settings. */
+        Generation request() {
+            Generation.Builder b = Generation.builder().count(count).seed(seed).batch(Worker.BATCH).sampler(SamplerKind.of(sampler))
+                    .steps(steps).guidance(guidance);
+            return (cls >= 0 ? b.classIndex(cls) : b).build();
+        }
 
         /** The equivalent command line; {@code runsDir} is the runs directory as the user named it. */
         String command(String runsDir, List<String> classNames) {
@@ -40,20 +49,26 @@ final class Requests {
     }
 
     /** An inpainting: keep the dark pixels of {@code mask} from {@code image}, regenerate the light ones. */
-    record Inpaint(String run, float[] image, float[] mask, int count, String sampler, int steps, int resample, long seed, int cls,
-            double guidance, SamplerConfig config) {}
+    record Inpaint(String run, BufferedImage image, BufferedImage mask, int count, String sampler, int steps, int resample, long seed,
+            int cls, double guidance) {
+
+        /** The request as the library takes it. */
+        Inpainting request() {
+            Inpainting.Builder b = Inpainting.of(image, mask).count(count).sampler(SamplerKind.of(sampler)).steps(steps).resample(resample)
+                    .seed(seed).guidance(guidance);
+            return (cls >= 0 ? b.classIndex(cls) : b).build();
+        }
+    }
 
     static Generate generate(JsonObject o, Run r, String name, Limits limits) {
         ModelConfig mc = r.model();
         int steps = intField(o, "steps", Defaults.steps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
         int count = intField(o, "count", 16, 1, limits.maxCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
-        SamplerConfig d = Defaults.sampler(mc);
-        String sampler = samplerField(o, d.name(), false);
+        String sampler = samplerField(o, Defaults.sampler(mc).name(), false);
         int cls = classField(o, r);
         double guidance = guidanceField(o, r, cls, limits);
-        SamplerConfig sc = Defaults.generationSampler(mc, SamplerKind.of(sampler));
-        return new Generate(name, cls, sampler, steps, guidance, seed, count, sc);
+        return new Generate(name, cls, sampler, steps, guidance, seed, count);
     }
 
     static Inpaint inpaint(JsonObject o, Run r, String name, Limits limits) {
@@ -68,10 +83,9 @@ final class Requests {
         double guidance = guidanceField(o, r, cls, limits);
         BufferedImage img = picture(o, "image", limits);
         BufferedImage mask = picture(o, "mask", limits);
-        float[] image = Images.toTensor(img, mc.channels(), mc.size(), "the image");
-        float[] m = Images.toMask(mask, mc.size());
-        SamplerConfig sc = Defaults.inpaintingSampler(SamplerKind.of(sampler));
-        return new Inpaint(name, image, m, count, sampler, steps, resample, seed, cls, guidance, sc);
+        Images.toTensor(img, mc.channels(), mc.size(), "the image"); // refuses another size or channel count now, not in the queue
+        Images.toMask(mask, mc.size());
+        return new Inpaint(name, img, mask, count, sampler, steps, resample, seed, cls, guidance);
     }
 
     // ---- fields

@@ -54,7 +54,7 @@ class CliMatchesApiTest {
         // ./ddpm eval scores what the evaluation API scores
         Evaluation.Result r;
         try (DiffusionModel model = DiffusionModel.open(run)) {
-            r = model.evaluate(Evaluation.builder().count(10).steps(4).guidance(2).seed(1).build(), new PrintStream(new ByteArrayOutputStream()));
+            r = model.evaluate(Evaluation.builder().count(10).settings(Generation.builder().steps(4).guidance(2).seed(1).batch(250).build()).build(), new PrintStream(new ByteArrayOutputStream()));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),

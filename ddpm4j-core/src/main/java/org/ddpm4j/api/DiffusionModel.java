@@ -12,6 +12,8 @@ import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.pipeline.DiffusionPipeline;
 import org.ddpm4j.pipeline.StepListener;
+import org.ddpm4j.sampler.Sampler;
+import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.util.Rng;
 
 /**
@@ -34,26 +36,52 @@ public final class DiffusionModel implements AutoCloseable {
     private final Run run;
     private final NDManager manager;
     private final Denoiser net;
+    private final Weights weights;
 
-    private DiffusionModel(Run run, NDManager manager, Denoiser net) {
+    private DiffusionModel(Run run, NDManager manager, Denoiser net, Weights weights) {
         this.run = run;
         this.manager = manager;
         this.net = net;
+        this.weights = weights;
     }
 
-    /** Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) and loads its network. */
+    /** Which of a run's weights a model samples with. */
+    public enum Weights {
+        /** The exponential moving average of the trained weights, when the run keeps one (else the trained weights). */
+        EMA,
+        /** The trained weights as the optimiser left them. */
+        RAW
+    }
+
+    /** Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) with its EMA weights. */
     public static DiffusionModel open(Path runDir) {
+        return open(runDir, Weights.EMA);
+    }
+
+    /** Opens the run in {@code runDir} and loads the chosen weights. */
+    public static DiffusionModel open(Path runDir, Weights weights) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true"); // nothing is downloaded: the CPU natives come from the jar
         }
         Run run = Run.open(runDir).forSampling();
         NDManager manager = NDManager.newBaseManager();
+        boolean ema = weights == Weights.EMA;
         try {
-            return new DiffusionModel(run, manager, run.loadModel(manager, true));
+            return new DiffusionModel(run, manager, run.loadModel(manager, ema), run.usesEma(ema) ? Weights.EMA : Weights.RAW);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /** The weights in use: {@link Weights#RAW} when EMA was asked for but the run keeps none. */
+    public Weights weights() {
+        return weights;
+    }
+
+    /** The run directory this model was opened from. */
+    public Path runDirectory() {
+        return run.dir();
     }
 
     /** The side of the square images this model makes. */
@@ -83,45 +111,174 @@ public final class DiffusionModel implements AutoCloseable {
 
     /** Generates the requested images. */
     public GeneratedImages generate(Generation g) {
+        return generate(g, GenerationListener.NONE);
+    }
+
+    /** Generates the requested images, telling {@code listener} of every step (which may stop the work by throwing). */
+    public GeneratedImages generate(Generation g, GenerationListener listener) {
         try {
-            return generateValidated(g);
+            return generateValidated(g, listener);
         } catch (org.ddpm4j.SettingException e) {
             throw InvalidRequestException.of(e);
         }
     }
 
-    private GeneratedImages generateValidated(Generation g) {
+    private GeneratedImages generateValidated(Generation g, GenerationListener listener) {
         ModelConfig mc = run.model();
         int[] classes = null;
-        if (g.classChoice().isPresent()) {
+        if (g.everyClass()) {
+            if (!mc.conditional()) {
+                throw new InvalidRequestException("class", "this model is not class-conditional: it cannot draw every class");
+            }
+            classes = new int[g.count() * mc.classes()];
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = i / g.count();
+            }
+        } else if (g.classChoice().isPresent()) {
             int c = resolveClass(g.classChoice().get());
             classes = new int[g.count()];
             Arrays.fill(classes, c);
         }
-        return new GeneratedImages(draw(g, classes), g.count(), mc.channels(), mc.size());
+        int n = classes == null ? g.count() : classes.length;
+        return new GeneratedImages(draw(g, classes, listener), n, mc.channels(), mc.size());
     }
 
-    /** The images of {@code g}, image i of class {@code classes[i]} (null: unconditional). */
-    private float[] draw(Generation g, int[] classes) {
-        ModelConfig mc = run.model();
-        GaussianDiffusion diffusion = run.diffusion().build();
-        int steps = withinT(g.steps().orElse(Defaults.steps(mc, run.diffusion())));
-        SamplerKind kind = g.sampler().orElse(SamplerKind.of(Defaults.sampler(mc).name()));
-        return new DiffusionPipeline(net, Defaults.generationSampler(mc, kind).build(diffusion))
-                .generate(classes == null ? g.count() : classes.length, steps, g.batch(), new Rng(g.seed()), StepListener.NONE,
-                        classes, g.guidance());
-    }
-
-    /** Inpaints: {@code count} completions of the image, its dark mask pixels kept exactly. */
-    public GeneratedImages inpaint(Inpainting r) {
+    /** The sampler settings of {@code g} on top of this model's defaults. */
+    public SamplerConfig samplerSettings(Generation g) {
         try {
-            return inpaintValidated(r);
+            SamplerConfig d = Defaults.sampler(run.model());
+            return new SamplerConfig(g.sampler().map(SamplerKind::id).orElse(d.name()), g.eta(),
+                    g.spacing().map(sp -> sp.name().toLowerCase(java.util.Locale.ROOT)).orElse(d.spacing()),
+                    g.variance().name().toLowerCase(java.util.Locale.ROOT), g.clipX0().orElse(d.clipX0()));
         } catch (org.ddpm4j.SettingException e) {
             throw InvalidRequestException.of(e);
         }
     }
 
-    private GeneratedImages inpaintValidated(Inpainting r) {
+    /** The network calls per image of {@code g}: the asked number, else this model's default. */
+    public int steps(Generation g) {
+        return withinT(g.steps().orElse(Defaults.steps(run.model(), run.diffusion())));
+    }
+
+    /** The images of {@code g}, image i of class {@code classes[i]} (null: unconditional). */
+    private float[] draw(Generation g, int[] classes, GenerationListener listener) {
+        GaussianDiffusion diffusion = run.diffusion().build();
+        int steps = steps(g);
+        Sampler sampler = samplerSettings(g).build(diffusion);
+        sampler.timesteps(steps); // validates the step count before any work
+        int n = classes == null ? g.count() : classes.length;
+        int batches = (n + g.batch() - 1) / g.batch();
+        return pipeline(sampler, null, g.guide()).generate(n, steps, g.batch(), new Rng(g.seed()), adapt(listener, batches),
+                classes, g.guide().settings());
+    }
+
+    /** The sampling pipeline of this model's network, autoguided by the guide's weak model if it has one. */
+    private DiffusionPipeline pipeline(Sampler sampler, GaussianDiffusion diffusion, Guide guide) {
+        DiffusionPipeline p = new DiffusionPipeline(net, sampler, diffusion);
+        if (guide.autoguidanceWeight() > 0 || guide.weakModel().isPresent()) {
+            DiffusionModel weak = guide.weakModel().orElseThrow();
+            String why = guideMismatch(weak);
+            if (why != null) {
+                throw new InvalidRequestException("guide", "the run " + weak.run.dir() + " cannot guide " + run.dir() + ": " + why);
+            }
+            p = p.withGuide(weak.net);
+        }
+        return p;
+    }
+
+    /** Why {@code weak} cannot guide this model (another image shape, classes, diffusion or data), or null if it can. */
+    public String guideMismatch(DiffusionModel weak) {
+        String shape = DiffusionPipeline.guideMismatch(run.model(), weak.run.model());
+        if (shape != null) {
+            return shape;
+        }
+        // the networks may differ in width and depth; the process and the data may not
+        if (!run.diffusion().equals(weak.run.diffusion())) {
+            return "its diffusion " + weak.run.diffusion() + " differs from the run's " + run.diffusion();
+        }
+        for (String key : new String[] {"data", "digit"}) {
+            String x = text(run.trainSection().get(key));
+            String y = text(weak.run.trainSection().get(key));
+            if (!x.equals(y)) {
+                return "it was trained with " + key + " " + y + ", the run with " + x;
+            }
+        }
+        return null;
+    }
+
+    private static String text(com.google.gson.JsonElement e) {
+        return e == null || e.isJsonNull() ? "none" : e.getAsString();
+    }
+
+    /** The pipeline's step callbacks as the API's steps; {@code batches} batches of equal step counts. */
+    private static StepListener adapt(GenerationListener listener, int batches) {
+        if (listener == GenerationListener.NONE) {
+            return StepListener.NONE;
+        }
+        long[] calls = {0};
+        return (i, total, t, x, x0) -> {
+            int batch = (int) (calls[0]++ / total);
+            listener.onStep(new GenerationListener.Step() {
+                public int index() {
+                    return i;
+                }
+
+                public int steps() {
+                    return total;
+                }
+
+                public int timestep() {
+                    return t;
+                }
+
+                public int batch() {
+                    return batch;
+                }
+
+                public int batches() {
+                    return batches;
+                }
+
+                public int batchSize() {
+                    return (int) x.getShape().get(0);
+                }
+
+                public float[] current(int max) {
+                    return first(x, max);
+                }
+
+                public float[] predictedClean(int max) {
+                    return first(x0, max);
+                }
+            });
+        };
+    }
+
+    private static float[] first(ai.djl.ndarray.NDArray batch, int max) {
+        long n = Math.min(Math.max(0, max), batch.getShape().get(0));
+        if (n == batch.getShape().get(0)) {
+            return batch.toFloatArray();
+        }
+        try (ai.djl.ndarray.NDArray part = batch.get("0:" + n)) {
+            return part.toFloatArray();
+        }
+    }
+
+    /** Inpaints: {@code count} completions of the image, its dark mask pixels kept exactly. */
+    public GeneratedImages inpaint(Inpainting r) {
+        return inpaint(r, GenerationListener.NONE);
+    }
+
+    /** Inpaints, telling {@code listener} of every step (which may stop the work by throwing). */
+    public GeneratedImages inpaint(Inpainting r, GenerationListener listener) {
+        try {
+            return inpaintValidated(r, listener);
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
+        }
+    }
+
+    private GeneratedImages inpaintValidated(Inpainting r, GenerationListener listener) {
         ModelConfig mc = run.model();
         GaussianDiffusion diffusion = run.diffusion().build();
         withinT(r.steps());
@@ -130,8 +287,8 @@ public final class DiffusionModel implements AutoCloseable {
         int cls = r.classChoice().isPresent() ? resolveClass(r.classChoice().get()) : -1;
         float[] image = Images.toTensor(r.image(), mc.channels(), mc.size(), "the image");
         float[] mask = Images.toMask(r.mask(), mc.size());
-        float[] out = new DiffusionPipeline(net, Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion)
-                .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), StepListener.NONE, cls, r.guidance());
+        float[] out = pipeline(Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion, r.guide())
+                .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), adapt(listener, 1), cls, r.guide().settings());
         return new GeneratedImages(out, r.count(), mc.channels(), mc.size());
     }
 
@@ -141,51 +298,92 @@ public final class DiffusionModel implements AutoCloseable {
      * (minutes; cached), reporting its progress to {@code log}.
      */
     public Evaluation.Result evaluate(Evaluation e, java.io.PrintStream log) {
+        return evaluate(e, log, GenerationListener.NONE);
+    }
+
+    /** As {@link #evaluate(Evaluation, java.io.PrintStream)}, telling {@code listener} of every generation step. */
+    public Evaluation.Result evaluate(Evaluation e, java.io.PrintStream log, GenerationListener listener) {
         try {
-            return evaluateValidated(e, log);
+            return evaluateValidated(e, log, listener);
         } catch (org.ddpm4j.SettingException ex) {
             throw InvalidRequestException.of(ex);
         }
     }
 
-    private Evaluation.Result evaluateValidated(Evaluation e, java.io.PrintStream log) {
+    private Evaluation.Result evaluateValidated(Evaluation e, java.io.PrintStream log, GenerationListener listener) {
         ModelConfig mc = run.model();
+        Generation g = e.settings();
+        int n = e.count();
+        int[] classes = null; // the class of every image, for a conditional run
+        int one = -1; // the one class scored, or -1
+        if (mc.conditional()) {
+            if (g.classChoice().isPresent()) {
+                one = resolveClass(g.classChoice().get());
+                classes = new int[n];
+                Arrays.fill(classes, one);
+            } else { // n of every class, in class order
+                classes = new int[n * mc.classes()];
+                for (int i = 0; i < classes.length; i++) {
+                    classes[i] = i / n;
+                }
+            }
+        } else if (g.everyClass() || g.classChoice().isPresent()) {
+            resolveClass(g.classChoice().orElse("0")); // refuses: the model has no classes
+        }
+        if (!e.realImages()) {
+            steps(g); // checks the settings before the meter trains
+            samplerSettings(g);
+        }
         org.ddpm4j.eval.Meter meter = org.ddpm4j.eval.Meter.of(e.meter());
         org.ddpm4j.data.ImageSet all = run.loadData(log);
         com.google.gson.JsonObject train = run.trainSection();
         int digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : -1;
         try (org.ddpm4j.eval.TrainedClassifier clf = org.ddpm4j.eval.TrainedClassifier.forData(all, meter, log)) {
             long t0 = System.nanoTime();
-            if (!mc.conditional()) {
-                float[] images = draw(e.generation(e.count(), -1), null);
-                double secs = (System.nanoTime() - t0) / 1e9;
+            int total = classes == null ? n : classes.length;
+            float[] images;
+            if (e.realImages()) {
+                images = classes == null ? org.ddpm4j.eval.Evaluator.randomReal(digit < 0 ? all : all.filterLabel(digit), n, g.seed())
+                        : org.ddpm4j.eval.Evaluator.realOfClasses(all, classes, mc.classes(), g.seed());
+            } else {
+                images = draw(g.toBuilder().count(n).build(), classes, listener);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (classes == null) {
                 org.ddpm4j.data.ImageSet real = digit < 0 ? all : all.filterLabel(digit);
-                org.ddpm4j.eval.Evaluator.Scores s = org.ddpm4j.eval.Evaluator.score(clf, images, e.count(), real, digit);
-                return new Evaluation.Result(s.fid(), s.accuracy(), List.of(), e.count(), e.count() / secs, meter.version(),
-                        clf.heldOutAccuracy());
+                org.ddpm4j.eval.Evaluator.Scores s = org.ddpm4j.eval.Evaluator.score(clf, images, n, real, digit);
+                return new Evaluation.Result(s.fid(), s.accuracy(), List.of(), n, n / secs, meter.version(), clf.heldOutAccuracy(),
+                        real.description(), digit);
             }
             int k = mc.classes();
-            int[] classes = new int[k * e.count()]; // n of every class, in class order, as ./ddpm eval draws them
-            for (int i = 0; i < classes.length; i++) {
-                classes[i] = i / e.count();
-            }
-            float[] images = draw(e.generation(classes.length, -1), classes);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            int total = k * e.count();
             int[] pred = clf.predict(images, total, mc.channels(), mc.size());
+            int[] ok = new int[k];
+            int[] cnt = new int[k];
+            for (int i = 0; i < total; i++) {
+                cnt[classes[i]]++;
+                ok[classes[i]] += pred[i] == classes[i] ? 1 : 0;
+            }
             List<Double> perClass = new java.util.ArrayList<>();
             double sum = 0;
+            int scored = 0;
             for (int c = 0; c < k; c++) {
-                int ok = 0;
-                for (int i = c * e.count(); i < (c + 1) * e.count(); i++) {
-                    ok += pred[i] == c ? 1 : 0;
+                double a = cnt[c] == 0 ? Double.NaN : (double) ok[c] / cnt[c];
+                perClass.add(a);
+                if (cnt[c] > 0) {
+                    sum += a;
+                    scored++;
                 }
-                perClass.add((double) ok / e.count());
-                sum += (double) ok / e.count();
             }
-            double fid = org.ddpm4j.eval.Evaluator.score(clf, images, total, all, -1).fid();
-            return new Evaluation.Result(fid, sum / k, perClass, total, total / secs, meter.version(), clf.heldOutAccuracy());
+            org.ddpm4j.data.ImageSet real = one < 0 ? all : all.filterLabel(one);
+            double fid = org.ddpm4j.eval.Evaluator.score(clf, images, total, real, -1).fid();
+            return new Evaluation.Result(fid, sum / scored, perClass, total, total / secs, meter.version(), clf.heldOutAccuracy(),
+                    real.description(), -1);
         }
+    }
+
+    /** The kind of network: {@code unet}, or {@code seed} for the seed's small conv net. */
+    public String architecture() {
+        return run.model().type();
     }
 
     /** {@code steps}, if the run's T allows that many network calls. */

@@ -2,6 +2,7 @@ package org.ddpm4j.api;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.ddpm4j.sampler.TimestepSpacing;
 
 /**
  * What to generate: an immutable, validated request. Image {@code i} depends only on the seed, {@code i} and
@@ -10,28 +11,53 @@ import java.util.OptionalInt;
  * <pre>{@code
  * Generation g = Generation.builder().count(16).classIndex(7).seed(1).build();
  * }</pre>
+ *
+ * <p>Every setting left out takes the model's default (see {@link Defaults}): for a U-Net run DDIM with 20
+ * network calls, trailing spacing, the predicted image clipped to [-1, 1]; for the seed's network the seed's
+ * 1000-step ancestral sampler.
  */
 public final class Generation {
 
     /** The most images one request makes. */
     public static final int MAX_COUNT = 100_000;
 
+    /** The variance of the ancestral (DDPM) sampler's noise. */
+    public enum Variance {
+        /** sigma² = beta_t, as the seed and Ho et al. sample. */
+        BETA,
+        /** sigma² = the posterior variance of q(x_{t-1} | x_t, x_0). */
+        POSTERIOR
+    }
+
     private final int count;
     private final String classChoice; // "" = none (unconditional), else ClassChoice syntax
+    private final boolean everyClass;
     private final SamplerKind sampler; // null = the model's default
     private final int steps; // 0 = the model's default
-    private final double guidance;
+    private final double eta;
+    private final TimestepSpacing spacing; // null = the model's default
+    private final Variance variance;
+    private final Boolean clipX0; // null = the model's default
+    private final Guide guide;
     private final long seed;
     private final int batch;
 
     private Generation(Builder b) {
         this.count = InvalidRequestException.range("count", b.count, 1, MAX_COUNT);
         this.steps = b.steps; // 0 (the model's default) or checked by steps(int)
-        this.guidance = InvalidRequestException.range("guidance", b.guidance, 0, 100);
+        if (!(b.eta >= 0 && b.eta <= 1)) {
+            throw new InvalidRequestException("eta", "must be in [0, 1], got " + b.eta);
+        }
+        this.eta = b.eta;
         this.seed = InvalidRequestException.nonNegative("seed", b.seed);
         this.batch = InvalidRequestException.range("batch", b.batch, 1, 4096);
         this.classChoice = b.classChoice;
+        this.everyClass = b.everyClass;
         this.sampler = b.sampler;
+        this.spacing = b.spacing;
+        this.variance = b.variance;
+        this.clipX0 = b.clipX0;
+        this.guide = b.guide != null ? b.guide : Guide.DEFAULT;
     }
 
     public static Builder builder() {
@@ -43,14 +69,20 @@ public final class Generation {
         Builder b = new Builder();
         b.count = count;
         b.classChoice = classChoice;
+        b.everyClass = everyClass;
         b.sampler = sampler;
         b.steps = steps;
-        b.guidance = guidance;
+        b.eta = eta;
+        b.spacing = spacing;
+        b.variance = variance;
+        b.clipX0 = clipX0;
+        b.guide = guide;
         b.seed = seed;
         b.batch = batch;
         return b;
     }
 
+    /** Images asked for; of every class when {@link #everyClass()}. */
     public int count() {
         return count;
     }
@@ -58,6 +90,11 @@ public final class Generation {
     /** The class asked for, in {@link org.ddpm4j.data.ClassChoice} syntax (an index, or {@code name:FOLDER}); empty for none. */
     public Optional<String> classChoice() {
         return classChoice.isEmpty() ? Optional.empty() : Optional.of(classChoice);
+    }
+
+    /** True for {@link #count()} images of every class, in class order (class 0's first). */
+    public boolean everyClass() {
+        return everyClass;
     }
 
     /** The sampler asked for; empty for the model's default. */
@@ -70,9 +107,29 @@ public final class Generation {
         return steps == 0 ? OptionalInt.empty() : OptionalInt.of(steps);
     }
 
-    /** Classifier-free guidance scale (used for a class-conditional request). */
-    public double guidance() {
-        return guidance;
+    /** DDIM's eta: 0 deterministic, 1 as random as the ancestral sampler (DDIM only). */
+    public double eta() {
+        return eta;
+    }
+
+    /** How the steps are spread over the T timesteps; empty for the model's default. */
+    public Optional<TimestepSpacing> spacing() {
+        return Optional.ofNullable(spacing);
+    }
+
+    /** The ancestral sampler's noise variance (DDPM only). */
+    public Variance variance() {
+        return variance;
+    }
+
+    /** Whether the predicted image is clipped to [-1, 1] at every step; empty for the model's default. */
+    public Optional<Boolean> clipX0() {
+        return Optional.ofNullable(clipX0);
+    }
+
+    /** How the images are guided (used by a class-conditional request, or by autoguidance). */
+    public Guide guide() {
+        return guide;
     }
 
     public long seed() {
@@ -88,9 +145,14 @@ public final class Generation {
     public static final class Builder {
         private int count = 16;
         private String classChoice = "";
+        private boolean everyClass;
         private SamplerKind sampler;
         private int steps;
-        private double guidance = Defaults.GUIDANCE;
+        private double eta;
+        private TimestepSpacing spacing;
+        private Variance variance = Variance.BETA;
+        private Boolean clipX0;
+        private Guide guide;
         private long seed;
         private int batch = Defaults.BATCH;
 
@@ -104,18 +166,28 @@ public final class Generation {
         /** The class by index (0-based, in the run's sorted class order). */
         public Builder classIndex(int index) {
             this.classChoice = InvalidRequestException.classIndex(index);
+            this.everyClass = false;
             return this;
         }
 
         /** The class by its folder name, never read as an index (a folder called {@code 2} is the name {@code 2}). */
         public Builder className(String name) {
             this.classChoice = InvalidRequestException.className(name);
+            this.everyClass = false;
+            return this;
+        }
+
+        /** {@link #count} images of every class of a class-conditional run, in class order. */
+        public Builder everyClass() {
+            this.classChoice = "";
+            this.everyClass = true;
             return this;
         }
 
         /** No class: an unconditional image (also from a class-conditional run). */
         public Builder anyClass() {
             this.classChoice = "";
+            this.everyClass = false;
             return this;
         }
 
@@ -132,8 +204,44 @@ public final class Generation {
             return this;
         }
 
-        public Builder guidance(double guidance) {
-            this.guidance = guidance;
+        /** DDIM's eta in [0, 1]. */
+        public Builder eta(double eta) {
+            this.eta = eta;
+            return this;
+        }
+
+        public Builder spacing(TimestepSpacing spacing) {
+            if (spacing == null) {
+                throw new InvalidRequestException("spacing", "must not be null");
+            }
+            this.spacing = spacing;
+            return this;
+        }
+
+        public Builder variance(Variance variance) {
+            if (variance == null) {
+                throw new InvalidRequestException("variance", "must not be null");
+            }
+            this.variance = variance;
+            return this;
+        }
+
+        public Builder clipX0(boolean clip) {
+            this.clipX0 = clip;
+            return this;
+        }
+
+        /** Classifier-free guidance of weight {@code w}: shorthand for {@code guide(Guide.classifierFree(w))}. */
+        public Builder guidance(double w) {
+            this.guide = Guide.classifierFree(w);
+            return this;
+        }
+
+        public Builder guide(Guide guide) {
+            if (guide == null) {
+                throw new InvalidRequestException("guide", "must not be null (Guide.none() for no guidance)");
+            }
+            this.guide = guide;
             return this;
         }
 

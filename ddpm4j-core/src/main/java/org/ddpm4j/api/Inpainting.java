@@ -17,7 +17,7 @@ public final class Inpainting {
     private final int steps;
     private final int resample;
     private final String classChoice;
-    private final double guidance;
+    private final Guide guide;
     private final long seed;
 
     private Inpainting(Builder b) {
@@ -34,7 +34,7 @@ public final class Inpainting {
         this.steps = InvalidRequestException.range("steps", b.steps, 1, 1000);
         this.resample = InvalidRequestException.range("resample", b.resample, 1, 100);
         this.classChoice = b.classChoice;
-        this.guidance = InvalidRequestException.range("guidance", b.guidance, 0, 100);
+        this.guide = b.guide;
         this.seed = InvalidRequestException.nonNegative("seed", b.seed);
     }
 
@@ -75,8 +75,9 @@ public final class Inpainting {
         return classChoice.isEmpty() ? Optional.empty() : Optional.of(classChoice);
     }
 
-    public double guidance() {
-        return guidance;
+    /** How the completions are guided. */
+    public Guide guide() {
+        return guide;
     }
 
     public long seed() {
@@ -92,7 +93,7 @@ public final class Inpainting {
         private int steps = Defaults.INPAINT_STEPS;
         private int resample = Defaults.INPAINT_RESAMPLE;
         private String classChoice = "";
-        private double guidance = Defaults.GUIDANCE;
+        private Guide guide = Guide.DEFAULT;
         private long seed;
 
         private Builder() {}
@@ -130,8 +131,17 @@ public final class Inpainting {
             return this;
         }
 
-        public Builder guidance(double guidance) {
-            this.guidance = guidance;
+        /** Classifier-free guidance of weight {@code w}: shorthand for {@code guide(Guide.classifierFree(w))}. */
+        public Builder guidance(double w) {
+            this.guide = Guide.classifierFree(w);
+            return this;
+        }
+
+        public Builder guide(Guide guide) {
+            if (guide == null) {
+                throw new InvalidRequestException("guide", "must not be null (Guide.none() for no guidance)");
+            }
+            this.guide = guide;
             return this;
         }
 

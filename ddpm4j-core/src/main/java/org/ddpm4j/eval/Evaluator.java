@@ -45,4 +45,34 @@ public final class Evaluator {
         TrainedClassifier.Output out = c.run(px, real.size(), real.channels(), real.height());
         return Frechet.stats(out.features(), real.size(), Classifier.FEATURES);
     }
+
+    /** {@code n} real images of {@code set} drawn without replacement (with replacement if the set is smaller), by {@code seed}. */
+    public static float[] randomReal(ImageSet set, int n, long seed) {
+        org.ddpm4j.util.Rng rng = new org.ddpm4j.util.Rng(seed);
+        int[] perm = rng.permutation(set.size());
+        float[] out = new float[n * set.imageSize()];
+        for (int i = 0; i < n; i++) {
+            set.copyImage(i < perm.length ? perm[i] : rng.nextInt(set.size()), out, i * set.imageSize());
+        }
+        return out;
+    }
+
+    /** Real images of the given classes (0..k-1), one per entry of {@code classes}: each class's drawn without replacement. */
+    public static float[] realOfClasses(ImageSet all, int[] classes, int k, long seed) {
+        int per = all.imageSize();
+        int[] count = new int[k];
+        for (int c : classes) {
+            count[c]++;
+        }
+        float[][] byClass = new float[k][];
+        for (int c = 0; c < k; c++) {
+            byClass[c] = count[c] == 0 ? null : randomReal(all.filterLabel(c), count[c], seed + c);
+        }
+        int[] used = new int[k];
+        float[] out = new float[classes.length * per];
+        for (int i = 0; i < classes.length; i++) {
+            System.arraycopy(byClass[classes[i]], used[classes[i]]++ * per, out, i * per, per);
+        }
+        return out;
+    }
 }

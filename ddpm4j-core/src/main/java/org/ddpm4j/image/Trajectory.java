@@ -38,12 +38,22 @@ public final class Trajectory {
 
     /** Adds the frame of step {@code index} (1-based) if it is one of the frames kept. */
     public void onStep(int index, int t, NDArray xPrev, NDArray predX0) {
+        if (keeps(index)) {
+            onStep(index, t, xPrev.toFloatArray(), predX0.toFloatArray());
+        }
+    }
+
+    /** True if step {@code index} (1-based) is one of the frames kept. */
+    public boolean keeps(int index) {
         int stride = Math.max(1, (int) Math.ceil(totalSteps / (double) MAX_FRAMES));
-        if (index % stride != 0 && index != 1 && index != totalSteps) {
+        return index % stride == 0 || index == 1 || index == totalSteps;
+    }
+
+    /** Adds the frame of step {@code index} from the batch's first images, (n, C, H, W), if it is one of the frames kept. */
+    public void onStep(int index, int t, float[] x, float[] x0) {
+        if (!keeps(index)) {
             return;
         }
-        float[] x = xPrev.toFloatArray();
-        float[] x0 = predX0.toFloatArray();
         frames.add(frame(grid(x), grid(x0), String.format(Locale.ROOT, "step %d/%d   t = %d", index, totalSteps, t)));
     }
 

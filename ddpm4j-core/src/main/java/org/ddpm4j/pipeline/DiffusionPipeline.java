@@ -138,24 +138,26 @@ public final class DiffusionPipeline {
     }
 
     /**
-     * The network's output at (x_t, t), with classifier-free guidance (see {@link Guidance}):
-     * out = cond + w (cond - uncond), so w = 0 is the plain conditional model and w > 0 pushes further
-     * from the unconditional one, then optionally rescaled towards std(cond). Both branches run as one
-     * batched call of 2B images; steps outside the guidance interval run the conditional branch alone.
-     * With a guide network (autoguidance, {@link #withGuide}) the weak network's output replaces uncond;
-     * a class-conditional request with {@code cfg} > 0 adds cfg (cond - uncond) on top.
+     * The network's output at (x_t, t), guided as {@link Guidance} describes: out = cond + Σ wᵢ (cond - awayᵢ),
+     * each away the unconditional branch (classifier-free guidance) or the guide network given the same class
+     * (autoguidance, {@link #withGuide}), then optionally rescaled towards std(cond). The conditional and
+     * unconditional branches run as one batched call of 2B images, the guide network in another; steps outside
+     * the guidance interval run the conditional branch alone. The unconditional term is skipped without a class.
      */
     NDArray predict(NDArray x, int t, NDArray cls, Guidance g) {
         int b = (int) x.getShape().get(0);
         NDManager m = x.getManager();
         NDArray ts = m.full(new Shape(b), (float) t);
-        if ((cls == null && guide == null) || !g.guides(t, sampler.diffusionSteps())) {
+        boolean classFree = cls != null && g.weight(Guidance.Away.UNCONDITIONAL) > 0;
+        boolean auto = g.needsWeakNetwork();
+        if (auto && guide == null) {
+            throw new IllegalStateException("autoguidance needs a guide network (withGuide)");
+        }
+        if ((!classFree && !auto) || !g.guides(t, sampler.diffusionSteps())) {
             return model.forward(x, ts, cls, false);
         }
         NDArray cond;
         NDArray uncond = null;
-        NDArray weak = null;
-        boolean classFree = guide == null || (cls != null && g.cfg() > 0);
         if (classFree) { // both branches of the good network in one call
             NDArray both = model.forward(x.concat(x, 0), m.full(new Shape(2L * b), (float) t),
                     cls.concat(m.full(new Shape(b), -1f), 0), false); // (2B, C, H, W)
@@ -164,16 +166,14 @@ public final class DiffusionPipeline {
         } else {
             cond = model.forward(x, ts, cls, false);
         }
-        if (guide != null) { // autoguidance: the weak network, given the same class, stands in for the unconditional branch
-            weak = guide.forward(x, ts, cls, false);
-        }
-        NDArray unit = g.parallel() == 1 ? null : unitX0(cond, x, t); // shared by both directions
+        NDArray weak = auto ? guide.forward(x, ts, cls, false) : null; // given the same class
+        NDArray unit = g.parallel() == 1 ? null : unitX0(cond, x, t); // shared by every direction
         NDArray guided = cond;
-        if (weak != null) {
-            guided = guided.add(direction(cond, weak, unit, t, g).mul((float) g.scale()));
-        }
-        if (uncond != null) {
-            guided = guided.add(direction(cond, uncond, unit, t, g).mul((float) (weak != null ? g.cfg() : g.scale())));
+        for (Guidance.Term term : g.terms()) {
+            NDArray away = term.away() == Guidance.Away.WEAK_NETWORK ? weak : uncond;
+            if (term.weight() > 0 && away != null) {
+                guided = guided.add(direction(cond, away, unit, t, g).mul((float) term.weight()));
+            }
         }
         if (g.rescale() == 0) {
             return guided;

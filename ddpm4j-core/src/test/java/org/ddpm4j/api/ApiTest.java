@@ -64,6 +64,57 @@ class ApiTest {
     }
 
     @Test
+    void theListenerSeesEveryStepOfEveryBatchAndCanStopTheWork() {
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            Generation g = Generation.builder().count(5).batch(2).classIndex(0).steps(3).seed(4).build();
+            java.util.List<long[]> seen = new java.util.ArrayList<>();
+            GeneratedImages all = model.generate(g, step -> {
+                assertEquals(step.batchSize() * 64, step.current(16).length, "the whole (small) batch");
+                assertEquals(64, step.predictedClean(1).length, "one image asked for");
+                seen.add(new long[] {step.batch(), step.index(), step.done(), step.batches(), step.steps(), step.timestep()});
+            });
+            assertEquals(9, seen.size(), "3 batches (2, 2, 1 images) of 3 steps");
+            for (int i = 0; i < 9; i++) {
+                assertArrayEquals(new long[] {i / 3, i % 3 + 1, i + 1, 3, 3}, java.util.Arrays.copyOf(seen.get(i), 5), "call " + i);
+            }
+            assertTrue(seen.get(0)[5] > seen.get(1)[5] && seen.get(1)[5] > seen.get(2)[5], "timesteps go down");
+            class Stop extends RuntimeException {}
+            int[] calls = {0};
+            assertThrows(Stop.class, () -> model.generate(g, step -> {
+                if (++calls[0] == 4) {
+                    throw new Stop();
+                }
+            }));
+            assertEquals(4, calls[0], "the work stops at the throwing step");
+            assertArrayEquals(all.values(), model.generate(g).values(), 0f, "the model is usable after a stopped generation");
+        }
+    }
+
+    @Test
+    void everyClassAndAutoguidanceThroughTheGuide() {
+        try (DiffusionModel model = DiffusionModel.open(cond); DiffusionModel self = DiffusionModel.open(cond);
+                DiffusionModel other = DiffusionModel.open(plain)) {
+            Generation every = Generation.builder().count(3).everyClass().steps(3).seed(5).build();
+            GeneratedImages e = model.generate(every);
+            assertEquals(6, e.count(), "3 of each of the 2 classes");
+            assertEquals(3, model.generate(every.toBuilder().classIndex(1).build()).count(), "one class: count images");
+            Generation unguided = every.toBuilder().classIndex(1).guide(Guide.none()).build();
+            // autoguidance from the very same network pushes along cond - cond = 0: the unguided images
+            Generation auto = unguided.toBuilder().guide(Guide.autoguidance(self, 2.0)).build();
+            assertArrayEquals(model.generate(unguided).values(), model.generate(auto).values(), 1e-5f);
+            Generation guided = unguided.toBuilder().guide(Guide.autoguidance(self, 2.0).withClassifierFree(1.0)).build();
+            assertArrayEquals(model.generate(unguided.toBuilder().guidance(1.0).build()).values(), model.generate(guided).values(), 1e-5f,
+                    "self-autoguidance plus classifier-free w is classifier-free w");
+            InvalidRequestException bad = assertThrows(InvalidRequestException.class,
+                    () -> model.generate(unguided.toBuilder().guide(Guide.autoguidance(other, 1)).build()));
+            assertEquals("guide", bad.field());
+            assertTrue(bad.getMessage().contains("it knows no classes, the run 2 classes"), bad.getMessage());
+            assertEquals("cfg", assertThrows(InvalidRequestException.class, () -> Guide.autoguidance(self, 1).withClassifierFree(51)).field());
+            assertEquals("guidance-rescale", assertThrows(InvalidRequestException.class, () -> Guide.classifierFree(1).rescale(2)).field());
+        }
+    }
+
+    @Test
     void inpaintingKeepsTheDarkMaskPixels() {
         try (DiffusionModel model = DiffusionModel.open(cond)) {
             BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
@@ -91,7 +142,7 @@ class ApiTest {
     void evaluatesWithTheMeter() {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (DiffusionModel model = DiffusionModel.open(cond)) {
-            Evaluation e = Evaluation.builder().count(10).steps(4).seed(2).build();
+            Evaluation e = Evaluation.builder().count(10).settings(Generation.builder().steps(4).seed(2).build()).build();
             Evaluation.Result r = model.evaluate(e, quiet);
             assertEquals(20, r.images(), "10 of each of the 2 classes");
             assertEquals(2, r.classAccuracy().size());
@@ -101,16 +152,24 @@ class ApiTest {
             assertEquals(3, r.meter());
             assertTrue(r.worstClass() == 0 || r.worstClass() == 1);
             assertEquals(r.fid(), model.evaluate(e, quiet).fid(), 0.0, "the same request scores the same");
+            Evaluation.Result one = model.evaluate(Evaluation.builder().count(10)
+                    .settings(Generation.builder().steps(4).seed(2).classIndex(1).build()).build(), quiet);
+            assertEquals(10, one.images(), "one class named: only its images");
+            assertTrue(one.classAccuracy().get(0).isNaN(), "class 0 is not scored");
+            assertEquals(one.classAccuracy().get(1), one.accuracy(), 0.0);
+            assertEquals(1, one.worstClass());
+            Evaluation.Result real = model.evaluate(Evaluation.builder().count(10).realImages(true).build(), quiet);
+            assertTrue(real.fid() < r.fid(), "real images score better than 4-step samples of a tiny run: " + real.fid() + " vs " + r.fid());
         }
         try (DiffusionModel model = DiffusionModel.open(plain)) {
-            Evaluation.Result r = model.evaluate(Evaluation.builder().count(10).steps(4).build(), quiet);
+            Evaluation.Result r = model.evaluate(Evaluation.builder().count(10).settings(Generation.builder().steps(4).build()).build(), quiet);
             assertEquals(10, r.images());
             assertTrue(r.classAccuracy().isEmpty());
             assertEquals(-1, r.worstClass());
             assertTrue(r.accuracy() >= 0 && r.accuracy() <= 1, "a digit-1 run is read as 1s: " + r.accuracy());
         }
         assertEquals("count", assertThrows(InvalidRequestException.class, () -> Evaluation.builder().count(9).build()).field());
-        assertEquals("meter: must be in 2..3, got 4",
+        assertEquals("meter: must be 2 or 3, got 4",
                 assertThrows(InvalidRequestException.class, () -> Evaluation.builder().meter(4).build()).getMessage());
     }
 

@@ -76,7 +76,7 @@ class PipelineTest {
             float[] uncond = b.uncond();
             double w = 3.0;
             for (double phi : new double[] {0.0, 0.7, 1.0}) {
-                float[] got = p.predict(b.x(), 500, b.cls(), new Guidance(w, phi)).toFloatArray();
+                float[] got = p.predict(b.x(), 500, b.cls(), Guidance.of(w).withRescale(phi)).toFloatArray();
                 for (int img = 0; img < 2; img++) {
                     double[] g = new double[64];
                     double[] c = new double[64];
@@ -108,11 +108,11 @@ class PipelineTest {
             DiffusionPipeline p = guidable(net);
             Branches b = branches(m, net); // t = 500 of T = 1000: noise level 0.5
             double w = 2.0;
-            float[] inside = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0.4, 0.5)).toFloatArray();
+            float[] inside = p.predict(b.x(), 500, b.cls(), Guidance.of(w).withInterval(0.4, 0.5)).toFloatArray();
             for (int i = 0; i < inside.length; i++) {
                 assertEquals(b.cond()[i] + w * (b.cond()[i] - b.uncond()[i]), inside[i], 1e-4, "0.5 is inside [0.4, 0.5]");
             }
-            for (Guidance outside : new Guidance[] {new Guidance(w, 0, 0.51, 1.0), new Guidance(w, 0.7, 0.0, 0.49)}) {
+            for (Guidance outside : new Guidance[] {Guidance.of(w).withInterval(0.51, 1.0), Guidance.of(w).withRescale(0.7).withInterval(0.0, 0.49)}) {
                 long before = net.forwardCalls();
                 assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), outside).toFloatArray(), 1e-5f,
                         "outside " + outside.from() + ":" + outside.to() + " the conditional model runs alone");
@@ -131,7 +131,7 @@ class PipelineTest {
             double w = 1.5;
             long good0 = net.forwardCalls();
             long weak0 = weak.forwardCalls();
-            float[] got = p.predict(b.x(), 500, b.cls(), Guidance.of(w)).toFloatArray();
+            float[] got = p.predict(b.x(), 500, b.cls(), Guidance.autoguidance(w, 0)).toFloatArray();
             assertEquals(1, net.forwardCalls() - good0, "one call of the good network");
             assertEquals(1, weak.forwardCalls() - weak0, "one call of the weak network");
             boolean differs = false;
@@ -143,7 +143,7 @@ class PipelineTest {
             double c = 0.4; // plus classifier-free guidance: both branches of the good network in one call, the weak one in another
             good0 = net.forwardCalls();
             weak0 = weak.forwardCalls();
-            float[] both = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0, 1, 1, c)).toFloatArray();
+            float[] both = p.predict(b.x(), 500, b.cls(), Guidance.autoguidance(w, c)).toFloatArray();
             assertEquals(1, net.forwardCalls() - good0, "cond and uncond in one call");
             assertEquals(1, weak.forwardCalls() - weak0);
             for (int i = 0; i < both.length; i++) {
@@ -151,7 +151,7 @@ class PipelineTest {
                 assertEquals(want, both[i], 1e-4, "value " + i);
             }
             long weak1 = weak.forwardCalls();
-            assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0.6, 1.0)).toFloatArray(), 1e-5f,
+            assertArrayEquals(b.cond(), p.predict(b.x(), 500, b.cls(), Guidance.autoguidance(w, 0).withInterval(0.6, 1.0)).toFloatArray(), 1e-5f,
                     "outside the interval the good network runs alone");
             assertEquals(weak1, weak.forwardCalls(), "and the weak one is not called");
         }
@@ -167,7 +167,7 @@ class PipelineTest {
             NDArray x = m.create(new Rng(3).gaussians(2 * 64), new Shape(2, 1, 8, 8));
             float[] g = good.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
             float[] bad = weak.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
-            float[] got = p.withGuide(weak).predict(x, 300, null, Guidance.of(2.0)).toFloatArray();
+            float[] got = p.withGuide(weak).predict(x, 300, null, Guidance.autoguidance(2.0, 0)).toFloatArray();
             for (int i = 0; i < got.length; i++) {
                 assertEquals(g[i] + 2.0 * (g[i] - bad[i]), got[i], 1e-4, "value " + i);
             }
@@ -187,7 +187,7 @@ class PipelineTest {
             double k = -Math.sqrt(1 - ab); // d x0 / d v
             double w = 2.0;
             for (double eta : new double[] {0.0, 0.3, 1.0}) {
-                float[] got = p.predict(b.x(), 500, b.cls(), new Guidance(w, 0, 0, 1, eta, 0)).toFloatArray();
+                float[] got = p.predict(b.x(), 500, b.cls(), Guidance.of(w).withParallel(eta)).toFloatArray();
                 for (int img = 0; img < 2; img++) {
                     double[] x0c = new double[64];
                     double[] dx0 = new double[64];
@@ -215,7 +215,7 @@ class PipelineTest {
                 }
             }
             org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class,
-                    () -> new Guidance(1, 0, 0, 1, 1.5, 0));
+                    () -> Guidance.of(1).withParallel(1.5));
             assertEquals("guidance-parallel: must be in [0, 1], got 1.5", e.getMessage());
             assertEquals("--guidance-parallel must be in [0, 1], got 1.5", e.flagMessage());
         }
@@ -223,16 +223,16 @@ class PipelineTest {
 
     @Test
     void guidanceIntervalChecksItsBounds() {
-        assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(200, 1000));
-        assertTrue(new Guidance(1, 0, 0.2, 0.8).guides(800, 1000));
-        assertTrue(!new Guidance(1, 0, 0.2, 0.8).guides(199, 1000));
-        assertTrue(!new Guidance(1, 0, 0.2, 0.8).guides(801, 1000));
-        assertTrue(!new Guidance(0, 0, 0.0, 1.0).guides(500, 1000), "scale 0 never guides");
+        assertTrue(Guidance.of(1).withInterval(0.2, 0.8).guides(200, 1000));
+        assertTrue(Guidance.of(1).withInterval(0.2, 0.8).guides(800, 1000));
+        assertTrue(!Guidance.of(1).withInterval(0.2, 0.8).guides(199, 1000));
+        assertTrue(!Guidance.of(1).withInterval(0.2, 0.8).guides(801, 1000));
+        assertTrue(!Guidance.of(0).guides(500, 1000), "scale 0 never guides");
         assertArrayEquals(new double[] {0.25, 0.75}, Guidance.parseInterval(" 0.25 : 0.75"), 0);
         for (String bad : new String[] {"0.8:0.2", "-0.1:0.5", "0.2:1.5", "0.5", "a:b", "0.1:0.2:0.3"}) {
             org.ddpm4j.DdpmException e = org.junit.jupiter.api.Assertions.assertThrows(org.ddpm4j.DdpmException.class, () -> {
                 double[] iv = Guidance.parseInterval(bad);
-                new Guidance(1, 0, iv[0], iv[1]);
+                Guidance.of(1).withInterval(iv[0], iv[1]);
             }, bad);
             assertTrue(e.flagMessage().startsWith("--guidance-interval must be FROM:TO with 0 <= FROM <= TO <= 1"), e.flagMessage());
         }
