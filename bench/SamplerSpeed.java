@@ -29,7 +29,7 @@ public class SamplerSpeed {
             var diffusion = run.diffusion().build();
             DiffusionPipeline[] p = new DiffusionPipeline[names.length];
             for (int i = 0; i < names.length; i++) {
-                p[i] = new DiffusionPipeline(net, new SamplerConfig(names[i], 0, "trailing", "beta", true).build(diffusion));
+                p[i] = new DiffusionPipeline(net, SamplerConfig.of(names[i], 0, "trailing", "beta", true).build(diffusion));
                 p[i].generate(n, 3, n, new Rng(99), StepListener.NONE); // warm-up at the timed batch shape
             }
             for (int r = 0; r < reps; r++) {

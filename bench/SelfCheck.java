@@ -58,7 +58,7 @@ public class SelfCheck {
                 java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(cache));
                 imgs = new float[n * pix]; bb.asFloatBuffer().get(imgs);
             } else {
-            imgs = new DiffusionPipeline(net, new SamplerConfig("ddim", 1, "trailing", "beta", true).build(diff))
+            imgs = new DiffusionPipeline(net, SamplerConfig.of("ddim", 1, "trailing", "beta", true).build(diff))
                     .withGuide(guide).generate(n, 50, 250, new Rng(seed), StepListener.NONE, classes, g);
             java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(imgs.length * 4); bb.asFloatBuffer().put(imgs);
             java.nio.file.Files.write(cache, bb.array());

@@ -89,9 +89,9 @@ final class EvalCommand implements Callable<Integer> {
         JsonObject j = new JsonObject();
         j.addProperty("run", run.toString());
         j.addProperty("model", real ? "real images" : model.architecture());
-        j.addProperty("sampler", real ? "none" : sc.name());
+        j.addProperty("sampler", real ? "none" : sc.kind().id());
         j.addProperty("steps", real ? 0 : steps);
-        if (!real && sc.name().equals("ddim")) {
+        if (!real && sc.kind() == SamplerConfig.Kind.DDIM) {
             j.addProperty("eta", sc.eta());
         }
         if (!real) {
@@ -131,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
             main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
                             + "  class accuracy  %s%n  sampling        %.2f images/s%n%s",
-                    run, sc.name(), steps, !autoguided ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", a, guidance.guideRun),
+                    run, sc.kind().id(), steps, !autoguided ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", a, guidance.guideRun),
                     r.images(), seed, r.fid(), r.reference(),
                     Double.isNaN(r.accuracy()) ? "n/a (the run has no single class)"
                             : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * r.accuracy(), r.targetClass()),
@@ -139,7 +139,7 @@ final class EvalCommand implements Callable<Integer> {
             return;
         }
         String how = real ? "none: real images of the run's data" : String.format(Locale.ROOT,
-                "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.name(), steps,
+                "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.kind().id(), steps,
                 autoguided ? a : cf, w.rescale(), w.from(), w.to(), w.parallel(),
                 !autoguided ? "" : ", guide run " + guidance.guideRun
                         + (cf > 0 ? String.format(Locale.ROOT, " plus classifier-free %.2f", cf) : ""));

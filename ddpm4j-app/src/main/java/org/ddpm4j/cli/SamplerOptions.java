@@ -18,7 +18,7 @@ public final class SamplerOptions {
     public static final String DEFAULT_UNET_SAMPLER = "ddim"; // Defaults.UNET_SAMPLER, spelt out for the flag's help text
     public static final int DEFAULT_UNET_STEPS = Defaults.UNET_STEPS;
 
-    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim, dpm++ or ipndm (default: seed runs ddpm, U-Net runs "
+    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim, dpm++ (2M), dpm++3m or ipndm (default: seed runs ddpm, U-Net runs "
             + DEFAULT_UNET_SAMPLER + ").")
     String sampler;
 
@@ -54,10 +54,6 @@ public final class SamplerOptions {
     /** The sampler the flags ask for, set on {@code b}; what is not given stays the model's default. */
     Generation.Builder apply(Generation.Builder b) {
         if (sampler != null) {
-            if (!SamplerConfig.NAMES.contains(sampler.toLowerCase(java.util.Locale.ROOT))) {
-                throw new org.ddpm4j.SettingException("sampler", "unknown {sampler} '" + sampler.toLowerCase(java.util.Locale.ROOT)
-                        + "' (expected " + SamplerConfig.EXPECTED + ")");
-            }
             b.sampler(SamplerKind.of(sampler));
         }
         if (steps != null) {
@@ -67,10 +63,8 @@ public final class SamplerOptions {
         if (spacing != null) {
             b.spacing(TimestepSpacing.parse(spacing));
         }
-        if (!variance.equals("beta") && !variance.equals("posterior")) {
-            throw new org.ddpm4j.SettingException("variance", "unknown {variance} '" + variance + "' (expected beta or posterior)");
-        }
-        b.variance(variance.equals("beta") ? Generation.Variance.BETA : Generation.Variance.POSTERIOR);
+        b.variance(SamplerConfig.parseVariance(variance) == org.ddpm4j.sampler.AncestralSampler.Variance.BETA ? Generation.Variance.BETA
+                : Generation.Variance.POSTERIOR);
         if (clipX0 != null) {
             b.clipX0(clipX0);
         }

@@ -65,7 +65,7 @@ final class Requests {
         int steps = intField(o, "steps", Defaults.steps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
         int count = intField(o, "count", 16, 1, limits.maxCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
-        String sampler = samplerField(o, Defaults.sampler(mc).name(), false);
+        String sampler = samplerField(o, Defaults.sampler(mc).kind().id(), false);
         int cls = classField(o, r);
         double guidance = guidanceField(o, r, cls, limits);
         return new Generate(name, cls, sampler, steps, guidance, seed, count);
@@ -139,7 +139,9 @@ final class Requests {
         JsonElement e = o.get("sampler");
         String s = e == null || e.isJsonNull() || !e.isJsonPrimitive() || e.getAsString().isBlank() ? dflt
                 : e.getAsString().trim().toLowerCase(Locale.ROOT);
-        if (!SamplerConfig.NAMES.contains(s)) {
+        try {
+            SamplerConfig.Kind.parse(s);
+        } catch (org.ddpm4j.SettingException ex) {
             throw new DdpmException("unknown sampler '" + RunCatalog.abbreviate(s) + "' (expected " + SamplerConfig.EXPECTED + ")");
         }
         if (inpainting) {

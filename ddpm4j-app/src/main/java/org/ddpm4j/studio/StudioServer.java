@@ -292,8 +292,8 @@ public final class StudioServer implements AutoCloseable {
         }
         o.add("class_names", names);
         o.addProperty("timesteps", r.diffusion().steps());
-        o.addProperty("schedule", r.diffusion().schedule());
-        o.addProperty("prediction", r.diffusion().prediction());
+        o.addProperty("schedule", r.diffusion().schedule().id());
+        o.addProperty("prediction", r.diffusion().prediction().id());
         JsonObject state = r.stateSection();
         if (state.has("step")) {
             o.add("trained_steps", state.get("step"));
@@ -301,7 +301,7 @@ public final class StudioServer implements AutoCloseable {
         o.add("train", r.trainSection());
         o.add("model_config", Json.GSON.toJsonTree(mc));
         JsonObject d = new JsonObject();
-        d.addProperty("sampler", Defaults.sampler(mc).name());
+        d.addProperty("sampler", Defaults.sampler(mc).kind().id());
         d.addProperty("steps", Defaults.steps(mc, r.diffusion()));
         d.addProperty("guidance", Defaults.GUIDANCE);
         d.addProperty("inpaint_steps", Math.min(Defaults.INPAINT_STEPS, Math.min(limits.maxSteps(), r.diffusion().steps())));

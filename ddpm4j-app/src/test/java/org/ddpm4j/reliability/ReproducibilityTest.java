@@ -28,7 +28,7 @@ class ReproducibilityTest {
 
     private static float[] sample(Run run, NDManager m) {
         try (Denoiser net = run.loadModel(m, true)) {
-            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", true).build(run.diffusion().build()));
+            DiffusionPipeline p = new DiffusionPipeline(net, SamplerConfig.of("ddim", 0, "trailing", "beta", true).build(run.diffusion().build()));
             return p.generate(3, 6, 3, new Rng(9), (i, tot, t, x, x0) -> { });
         }
     }

@@ -2,7 +2,9 @@ package org.ddpm4j.api;
 
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.sampler.AncestralSampler;
 import org.ddpm4j.sampler.SamplerConfig;
+import org.ddpm4j.sampler.TimestepSpacing;
 
 /** Every generation and inpainting default, in one place: the API, the CLI and the studio all read them here. */
 public final class Defaults {
@@ -31,7 +33,7 @@ public final class Defaults {
     /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
     public static SamplerConfig sampler(ModelConfig mc) {
         return ModelConfig.SEED.equals(mc.type()) ? SamplerConfig.seed()
-                : new SamplerConfig(UNET_SAMPLER.id(), 0, "trailing", "beta", true);
+                : new SamplerConfig(UNET_SAMPLER.kind(), 0, TimestepSpacing.TRAILING, AncestralSampler.Variance.BETA, true);
     }
 
     /** The default number of network calls per image: all T for the seed network, 20 for the U-Net. */
@@ -42,7 +44,7 @@ public final class Defaults {
     /** The sampler settings of a generation with {@code kind}, on top of the model's default (spacing, clipping). */
     public static SamplerConfig generationSampler(ModelConfig mc, SamplerKind kind) {
         SamplerConfig d = sampler(mc);
-        return new SamplerConfig(kind.id(), 0, d.spacing(), "beta", d.clipX0());
+        return new SamplerConfig(kind.kind(), 0, d.spacing(), AncestralSampler.Variance.BETA, d.clipX0());
     }
 
     /** The sampler settings of an inpainting: DDIM runs stochastically (eta 1) so that resampling can harmonise. */
@@ -52,6 +54,7 @@ public final class Defaults {
         } catch (org.ddpm4j.SettingException e) {
             throw InvalidRequestException.of(e);
         }
-        return new SamplerConfig(kind.id(), kind == SamplerKind.DDIM ? 1.0 : 0, "linspace", "posterior", true);
+        return new SamplerConfig(kind.kind(), kind == SamplerKind.DDIM ? 1.0 : 0, TimestepSpacing.LINSPACE,
+                AncestralSampler.Variance.POSTERIOR, true);
     }
 }

@@ -147,9 +147,9 @@ public final class DiffusionModel implements AutoCloseable {
     public SamplerConfig samplerSettings(Generation g) {
         try {
             SamplerConfig d = Defaults.sampler(run.model());
-            return new SamplerConfig(g.sampler().map(SamplerKind::id).orElse(d.name()), g.eta(),
-                    g.spacing().map(sp -> sp.name().toLowerCase(java.util.Locale.ROOT)).orElse(d.spacing()),
-                    g.variance().name().toLowerCase(java.util.Locale.ROOT), g.clipX0().orElse(d.clipX0()));
+            return new SamplerConfig(g.sampler().map(SamplerKind::kind).orElse(d.kind()), g.eta(), g.spacing().orElse(d.spacing()),
+                    g.variance() == Generation.Variance.BETA ? org.ddpm4j.sampler.AncestralSampler.Variance.BETA
+                            : org.ddpm4j.sampler.AncestralSampler.Variance.POSTERIOR, g.clipX0().orElse(d.clipX0()));
         } catch (org.ddpm4j.SettingException e) {
             throw InvalidRequestException.of(e);
         }

@@ -361,7 +361,7 @@ public final class Training {
             if (conditional && digit != null) {
                 throw new InvalidRequestException("conditional", "{conditional} trains on all classes; drop {digit}");
             }
-            DiffusionConfig dc = new DiffusionConfig(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
+            DiffusionConfig dc = DiffusionConfig.of(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
                     or(prediction, seedModel ? "eps" : "v"));
             UNetConfig def = UNetConfig.defaults();
             UNetConfig uc = seedModel ? null : new UNetConfig(or(base, def.baseChannels()), mults != null ? mults : def.channelMults(),

@@ -13,9 +13,9 @@ import org.ddpm4j.DdpmException;
  * </ul>
  */
 public enum Prediction {
-    EPS,
-    X0,
-    V;
+    @com.google.gson.annotations.SerializedName(value = "eps", alternate = {"epsilon", "EPS"}) EPS,
+    @com.google.gson.annotations.SerializedName(value = "x0", alternate = {"sample", "X0"}) X0,
+    @com.google.gson.annotations.SerializedName(value = "v", alternate = {"v_prediction", "V"}) V;
 
     public static Prediction parse(String s) {
         switch (s.trim().toLowerCase(Locale.ROOT)) {

@@ -13,9 +13,14 @@ public final class NoiseSchedule {
 
     /** Schedule families. */
     public enum Kind {
-        LINEAR,
-        COSINE,
-        SIGMOID;
+        @com.google.gson.annotations.SerializedName(value = "linear", alternate = "LINEAR") LINEAR,
+        @com.google.gson.annotations.SerializedName(value = "cosine", alternate = "COSINE") COSINE,
+        @com.google.gson.annotations.SerializedName(value = "sigmoid", alternate = "SIGMOID") SIGMOID;
+
+        /** The name as the CLI and the checkpoint spell it: {@code linear}, {@code cosine} or {@code sigmoid}. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
 
         public static Kind parse(String s) {
             try {

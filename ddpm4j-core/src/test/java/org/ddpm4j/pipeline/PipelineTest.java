@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class PipelineTest {
 
-    private final GaussianDiffusion diffusion = new DiffusionConfig("cosine", 1000, 1e-4, 0.02, "v").build();
+    private final GaussianDiffusion diffusion = DiffusionConfig.of("cosine", 1000, 1e-4, 0.02, "v").build();
 
     private Denoiser conditional(NDManager m) {
         return Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0));
@@ -29,7 +29,7 @@ class PipelineTest {
     private DiffusionPipeline guidable(Denoiser net) {
         Tensors.copyInto(net.parameters().stream().filter(p -> p.name().contains("class_embedding")).findFirst().orElseThrow()
                 .array(), new Rng(5).gaussians(4 * 32));
-        return new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+        return new DiffusionPipeline(net, SamplerConfig.of("ddim", 0, "trailing", "beta", false).build(diffusion));
     }
 
     /** Two 8x8 inputs at t = 500 with classes 0 and 2, and the network's two branches, each computed on its own. */
@@ -163,7 +163,7 @@ class PipelineTest {
                 Denoiser good = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 0), m, new Rng(1));
                 Denoiser weak = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 0), m, new Rng(2));
                 Denoiser classes = conditional(m)) {
-            DiffusionPipeline p = new DiffusionPipeline(good, new SamplerConfig("ddim", 0, "trailing", "beta", false).build(diffusion));
+            DiffusionPipeline p = new DiffusionPipeline(good, SamplerConfig.of("ddim", 0, "trailing", "beta", false).build(diffusion));
             NDArray x = m.create(new Rng(3).gaussians(2 * 64), new Shape(2, 1, 8, 8));
             float[] g = good.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
             float[] bad = weak.forward(x, m.full(new Shape(2), 300f), false).toFloatArray();
@@ -255,7 +255,7 @@ class PipelineTest {
         // PyTorch's grad mode is per thread; DJL turns it off only where the engine was loaded. A fresh thread
         // (the studio's worker) must sample exactly as the main thread does, and the weights must stay loadable.
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
-            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddim", 0, "trailing", "beta", true).build(diffusion));
+            DiffusionPipeline p = new DiffusionPipeline(net, SamplerConfig.of("ddim", 0, "trailing", "beta", true).build(diffusion));
             float[] here = p.generate(2, 4, 8, new Rng(3), StepListener.NONE, new int[] {0, 1}, 1.5);
             float[][] there = new float[1][];
             Thread t = new Thread(() -> {
@@ -277,7 +277,7 @@ class PipelineTest {
     @Test
     void samplingMakesOneNetworkCallPerStepEvenWithGuidance() {
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = conditional(m)) {
-            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("dpm++", 0, "trailing", "beta", true).build(diffusion));
+            DiffusionPipeline p = new DiffusionPipeline(net, SamplerConfig.of("dpm++", 0, "trailing", "beta", true).build(diffusion));
             long before = net.forwardCalls();
             float[] out = p.generate(3, 7, 8, new Rng(2), StepListener.NONE, new int[] {0, 1, 2}, 3.0);
             assertEquals(7, net.forwardCalls() - before);
@@ -299,7 +299,7 @@ class PipelineTest {
             }
             for (String sampler : new String[] {"ddpm", "ddim"}) {
                 DiffusionPipeline p = new DiffusionPipeline(net,
-                        new SamplerConfig(sampler, 1.0, "linspace", "posterior", true).build(diffusion), diffusion);
+                        SamplerConfig.of(sampler, 1.0, "linspace", "posterior", true).build(diffusion), diffusion);
                 long before = net.forwardCalls();
                 float[] out = p.inpaint(image, mask, 3, 6, 3, new Rng(4), StepListener.NONE, -1, 0);
                 assertEquals(5 * 3 + 1, net.forwardCalls() - before, "resample x steps, one call at the last step");
@@ -328,7 +328,7 @@ class PipelineTest {
                 classes[i] = i % 3;
             }
             for (String kind : new String[] {"ddpm", "ddim"}) {
-                DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig(kind, 1.0, "trailing", "posterior", true).build(diffusion));
+                DiffusionPipeline p = new DiffusionPipeline(net, SamplerConfig.of(kind, 1.0, "trailing", "posterior", true).build(diffusion));
                 float[] ref = p.generate(n, 6, 64, new Rng(42), StepListener.NONE, classes, 1.5);
                 // every random number an image uses is its own; only the network's float rounding depends on the
                 // batch (oneDNN picks kernels by batch size), which moves values by about 1e-6
@@ -343,7 +343,7 @@ class PipelineTest {
                 assertTrue(maxDiff(ref, otherSeed, 0, 7 * per) > 0.1, "another seed, other images");
             }
             // inpainting candidates too: candidate i is the same whether 2 or 5 are asked for
-            DiffusionPipeline p = new DiffusionPipeline(net, new SamplerConfig("ddpm", 0, "linspace", "posterior", true).build(diffusion), diffusion);
+            DiffusionPipeline p = new DiffusionPipeline(net, SamplerConfig.of("ddpm", 0, "linspace", "posterior", true).build(diffusion), diffusion);
             float[] image = new Rng(3).gaussians(per);
             float[] mask = new float[per];
             for (int i = 0; i < per; i += 2) {

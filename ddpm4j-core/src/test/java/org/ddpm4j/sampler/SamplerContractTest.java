@@ -27,12 +27,13 @@ class SamplerContractTest {
         List<SamplerConfig> list = new ArrayList<>();
         for (String spacing : new String[] {"linspace", "leading", "trailing"}) {
             for (boolean clip : new boolean[] {false, true}) {
-                list.add(new SamplerConfig("ddpm", 0, spacing, "beta", clip));
-                list.add(new SamplerConfig("ddpm", 0, spacing, "posterior", clip));
-                list.add(new SamplerConfig("ddim", 0, spacing, "beta", clip));
-                list.add(new SamplerConfig("ddim", 0.5, spacing, "beta", clip));
-                list.add(new SamplerConfig("dpm++", 0, spacing, "beta", clip));
-                list.add(new SamplerConfig("ipndm", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("ddpm", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("ddpm", 0, spacing, "posterior", clip));
+                list.add(SamplerConfig.of("ddim", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("ddim", 0.5, spacing, "beta", clip));
+                list.add(SamplerConfig.of("dpm++", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("dpm++3m", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("ipndm", 0, spacing, "beta", clip));
             }
         }
         return list.stream();

@@ -110,6 +110,82 @@ class SamplerGoldenTest {
     }
 
     /**
+     * DPM-Solver++(3M) over five steps (orders 1, 2, 3, 3, then the final step to t = -1) against k-diffusion's
+     * {@code sample_dpmpp_3m_sde} at eta = 0, written out in its own variables (x / alpha, sigma / alpha,
+     * t = -log(sigma / alpha)) in double precision and compared after every step.
+     */
+    @Test
+    void dpmSolverPlusPlus3MIsKDiffusionsThirdOrderMultistep() {
+        int[] ts = {950, 700, 450, 250, 100, -1};
+        double[][] eps = {e, {0.2, -0.1, 0.5, 0.3}, {-0.6, 0.4, 0.0, 0.9}, {0.1, 0.1, -0.3, 0.2}, {0.5, -0.7, 0.2, -0.1}};
+        double[] xve = new double[4];
+        double a0 = Math.sqrt(s.alphaBar(ts[0]));
+        for (int i = 0; i < 4; i++) {
+            xve[i] = x[i] / a0;
+        }
+        double[] d1s = null;
+        double[] d2s = null;
+        double h1 = Double.NaN;
+        double h2 = Double.NaN;
+        double[][] want = new double[5][];
+        for (int k = 0; k < 5; k++) {
+            double ab = s.alphaBar(ts[k]);
+            double sig = Math.sqrt((1 - ab) / ab); // k-diffusion's sigma
+            double[] den = new double[4];
+            for (int i = 0; i < 4; i++) {
+                den[i] = xve[i] - sig * eps[k][i]; // D = x - sigma eps in VE variables
+            }
+            double h = Double.NaN;
+            if (ts[k + 1] < 0) {
+                xve = den.clone();
+                want[k] = den.clone(); // alpha = 1 at sigma = 0
+            } else {
+                double abN = s.alphaBar(ts[k + 1]);
+                double sigN = Math.sqrt((1 - abN) / abN);
+                h = -Math.log(sigN) + Math.log(sig);
+                for (int i = 0; i < 4; i++) {
+                    double v = Math.exp(-h) * xve[i] + (-Math.expm1(-h)) * den[i];
+                    double phi2 = Math.expm1(-h) / h + 1;
+                    if (d2s != null) {
+                        double r0 = h1 / h;
+                        double r1 = h2 / h;
+                        double d10 = (den[i] - d1s[i]) / r0;
+                        double d11 = (d1s[i] - d2s[i]) / r1;
+                        double d1 = d10 + (d10 - d11) * r0 / (r0 + r1);
+                        double d2 = (d10 - d11) / (r0 + r1);
+                        double phi3 = phi2 / h - 0.5;
+                        v += phi2 * d1 - phi3 * d2;
+                    } else if (d1s != null) {
+                        v += phi2 * (den[i] - d1s[i]) / (h1 / h);
+                    }
+                    xve[i] = v;
+                }
+                want[k] = new double[4];
+                for (int i = 0; i < 4; i++) {
+                    want[k][i] = xve[i] * Math.sqrt(abN); // back to the VP variable the sampler holds
+                }
+            }
+            d2s = d1s;
+            d1s = den;
+            h2 = h1;
+            h1 = h;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            DpmSolverPlusPlus solver = new DpmSolverPlusPlus(new GaussianDiffusion(s, Prediction.EPS), TimestepSpacing.LINSPACE, false, 3);
+            solver.reset();
+            NDArray cur = arr(m, x);
+            for (int k = 0; k < 5; k++) {
+                cur = solver.step(arr(m, eps[k]), ts[k], ts[k + 1], cur, new Rng(0)).prevSample();
+                float[] got = cur.toFloatArray();
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(want[k][i], got[i], 1e-4 * Math.max(1, Math.abs(want[k][i])), "step " + k + " i=" + i);
+                }
+            }
+            assertEquals("dpm++3m", solver.name());
+        }
+    }
+
+    /**
      * iPNDM over five steps (orders 1, 2, 3, 4, 4, the last to t = -1) against Adams-Bashforth in the scaled ODE
      * variable y = x / sqrt(ab), s = sqrt((1 - ab) / ab), evaluated in double precision; with v-prediction so the
      * conversion to eps is part of what is checked.

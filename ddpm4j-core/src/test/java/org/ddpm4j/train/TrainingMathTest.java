@@ -41,7 +41,7 @@ class TrainingMathTest {
         ImageSet tiny = new ImageSet(new float[64], null, 1, 1, 8, 8, "tiny");
         int[] t = {0, 300, 999};
         for (String target : new String[] {"eps", "x0", "v"}) {
-            GaussianDiffusion d = new DiffusionConfig("cosine", 1000, 1e-4, 0.02, target).build();
+            GaussianDiffusion d = DiffusionConfig.of("cosine", 1000, 1e-4, 0.02, target).build();
             try (NDManager m = NDManager.newBaseManager();
                     Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
                 float[] w = new DiffusionTrainer(net, d, cfg(0, false, 0, 0, 5), new Rng(0), tiny).lossWeights(t);
