@@ -102,11 +102,8 @@ public final class Training {
     public static Plan resumePlan(Path out) {
         Run run = Run.open(out);
         TrainConfig tc = Json.decode(run.trainSection(), TrainConfig.class, out + ": training config");
-        JsonObject cli = run.checkpoint().meta().getAsJsonObject("cli");
-        int se = cli != null && cli.has("sample_every") ? cli.get("sample_every").getAsInt() : 0;
-        int ce = cli != null && cli.has("checkpoint_every") ? cli.get("checkpoint_every").getAsInt() : 500;
-        long ga = cli != null && cli.has("guide_at") ? cli.get("guide_at").getAsLong() : 0;
-        return new Plan(run.model(), run.diffusion(), tc, se, ce, ga);
+        Run.Cadence c = run.cadence();
+        return new Plan(run.model(), run.diffusion(), tc, c.sampleEvery(), c.checkpointEvery(), c.guideAt());
     }
 
     /**
@@ -431,14 +428,8 @@ public final class Training {
     private static void trainLocked(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter,
             TrainConfig tc, ImageSet data, ModelConfig mc) {
         Rng rng = new Rng(tc.seed());
-        JsonObject cli = new JsonObject();
-        cli.addProperty("sample_every", plan.sampleEvery());
-        cli.addProperty("checkpoint_every", plan.checkpointEvery());
-        if (plan.guideAt() > 0) {
-            cli.addProperty("guide_at", plan.guideAt());
-        }
         JsonObject extra = new JsonObject();
-        extra.add("cli", cli);
+        extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt()).toJson());
         if (tc.conditional() && !data.classNames().isEmpty()) {
             com.google.gson.JsonArray names = new com.google.gson.JsonArray();
             data.classNames().forEach(names::add);

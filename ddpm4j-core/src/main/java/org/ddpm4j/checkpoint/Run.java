@@ -78,6 +78,45 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
         return n;
     }
 
+    /**
+     * How often a training run writes preview grids and checkpoints, and the step of its autoguidance snapshot
+     * (0: none): the plan settings beside the training config. Stored under {@code plan} (older runs: {@code cli}).
+     *
+     * @param sampleEvery steps between preview grids (0: none)
+     * @param checkpointEvery steps between checkpoints
+     * @param guideAt the step whose weights are kept as a weak guide network (0: none)
+     */
+    public record Cadence(int sampleEvery, int checkpointEvery, long guideAt) {
+
+        /** The cadence of a run that stored none. */
+        public static final Cadence DEFAULT = new Cadence(0, 500, 0);
+
+        /** The section as written into a checkpoint's metadata. */
+        public JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("sample_every", sampleEvery);
+            o.addProperty("checkpoint_every", checkpointEvery);
+            if (guideAt > 0) {
+                o.addProperty("guide_at", guideAt);
+            }
+            return o;
+        }
+    }
+
+    /** The metadata key of the {@link Cadence} section. */
+    public static final String CADENCE = "plan";
+
+    /** This run's {@link Cadence}, with the default for what it does not store. */
+    public Cadence cadence() {
+        JsonObject o = checkpoint.meta().has(CADENCE) ? checkpoint.meta().getAsJsonObject(CADENCE) : checkpoint.meta().getAsJsonObject("cli");
+        if (o == null) {
+            return Cadence.DEFAULT;
+        }
+        return new Cadence(o.has("sample_every") ? o.get("sample_every").getAsInt() : Cadence.DEFAULT.sampleEvery(),
+                o.has("checkpoint_every") ? o.get("checkpoint_every").getAsInt() : Cadence.DEFAULT.checkpointEvery(),
+                o.has("guide_at") ? o.get("guide_at").getAsLong() : Cadence.DEFAULT.guideAt());
+    }
+
     /** The training config section, as stored. */
     public JsonObject trainSection() {
         JsonObject t = checkpoint.meta().getAsJsonObject("train");

@@ -55,6 +55,7 @@ class OldCheckpointTest {
         assertEquals(10, r.model().classes());
         assertEquals(28, r.model().size());
         assertEquals(4, r.trainSection().get("steps").getAsLong());
+        assertEquals(new Run.Cadence(0, 2, 0), r.cadence(), "the plan settings of a run that stored them under \"cli\"");
         try (DiffusionModel model = DiffusionModel.open(run)) {
             float[] now = model.generate(FormatFixture.REQUEST).values();
             float[] then = expected();
@@ -67,5 +68,7 @@ class OldCheckpointTest {
         Training.run(Training.resumePlan(run), run, true, quiet, quiet);
         List<TrainLog.Entry> log = TrainLog.read(run.resolve(Run.LOG));
         assertEquals(4, log.get(log.size() - 1).step());
+        assertEquals(new Run.Cadence(0, 2, 0), Run.open(run).cadence(), "rewritten under \"plan\" with the same values");
+        assertTrue(Run.open(run).checkpoint().meta().has(Run.CADENCE));
     }
 }
