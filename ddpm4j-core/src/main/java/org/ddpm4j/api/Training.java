@@ -430,6 +430,11 @@ public final class Training {
         Rng rng = new Rng(tc.seed());
         JsonObject extra = new JsonObject();
         extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt()).toJson());
+        for (String prefix : new String[] {"folder:", "idx:"}) {
+            if (tc.data().startsWith(prefix)) { // where the data was, so that eval finds it from another directory
+                extra.addProperty(Run.DATA_PATH, Path.of(tc.data().substring(prefix.length())).toAbsolutePath().normalize().toString());
+            }
+        }
         if (tc.conditional() && !data.classNames().isEmpty()) {
             com.google.gson.JsonArray names = new com.google.gson.JsonArray();
             data.classNames().forEach(names::add);

@@ -133,10 +133,33 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
         return out;
     }
 
+    /** The metadata key of the absolute path of a run's {@code folder:} or {@code idx:} data, as training resolved it. */
+    public static final String DATA_PATH = "data_path";
+
+    /**
+     * The data spec to open: {@code spec} itself, unless it names a relative {@code folder:} or {@code idx:}
+     * directory that does not exist from {@code cwd} while {@code recorded} (the absolute path training resolved
+     * it to, or null) does: then the recorded path. So a run trained on {@code folder:pics} can be evaluated from
+     * another directory, and a moved project still finds its data by the relative path.
+     */
+    public static String resolveDataSpec(String spec, String recorded, Path cwd) {
+        String prefix = spec.startsWith("folder:") ? "folder:" : spec.startsWith("idx:") ? "idx:" : null;
+        if (prefix == null || recorded == null) {
+            return spec;
+        }
+        Path given = Path.of(spec.substring(prefix.length()));
+        if (given.isAbsolute() || java.nio.file.Files.isDirectory(cwd.resolve(given)) || !java.nio.file.Files.isDirectory(Path.of(recorded))) {
+            return spec;
+        }
+        return prefix + recorded;
+    }
+
     /** The data this run was trained on (for eval): its spec, size and channel options from the train section. */
     public org.ddpm4j.data.ImageSet loadData(java.io.PrintStream warn) {
         JsonObject train = trainSection();
         String spec = train.has("data") ? train.get("data").getAsString() : "mnist";
+        com.google.gson.JsonElement recorded = checkpoint.meta().get(DATA_PATH);
+        spec = resolveDataSpec(spec, recorded == null || recorded.isJsonNull() ? null : recorded.getAsString(), Path.of("").toAbsolutePath());
         int size = train.has("size") ? train.get("size").getAsInt() : 0;
         int channels = train.has("channels") ? train.get("channels").getAsInt() : 0;
         return org.ddpm4j.data.Datasets.load(spec, size, channels, warn);

@@ -23,11 +23,12 @@ class ApiTest {
     static Path dir;
     static Path cond;
     static Path plain;
+    static Path data;
 
     @BeforeAll
     static void train() throws Exception {
         dir = Files.createTempDirectory("ddpm4j-api");
-        Path data = TinyData.idx(dir);
+        data = TinyData.idx(dir);
         cond = dir.resolve("cond");
         plain = dir.resolve("plain");
         train(Training.unet().data("idx:" + data).conditional(true).steps(3), cond);
@@ -61,6 +62,24 @@ class ApiTest {
             a.writePngs(out);
             assertTrue(Files.exists(out.resolve("grid.png")) && Files.exists(out.resolve("000004.png")));
         }
+    }
+
+    @Test
+    void aRunRecordsWhereItsDataWasSoThatItIsFoundFromAnotherDirectory() throws Exception {
+        org.ddpm4j.checkpoint.Run r = org.ddpm4j.checkpoint.Run.open(cond);
+        assertEquals(data.toAbsolutePath().normalize().toString(), r.checkpoint().meta().get(org.ddpm4j.checkpoint.Run.DATA_PATH).getAsString());
+        Path elsewhere = Files.createTempDirectory("ddpm4j-cwd");
+        Path pics = Files.createDirectories(elsewhere.resolve("pics"));
+        String recorded = pics.toString();
+        // trained as folder:pics from elsewhere; evaluated from another directory, where pics does not exist
+        assertEquals("folder:" + recorded, org.ddpm4j.checkpoint.Run.resolveDataSpec("folder:pics", recorded, dir));
+        assertEquals("idx:" + recorded, org.ddpm4j.checkpoint.Run.resolveDataSpec("idx:pics", recorded, dir));
+        // evaluated from the training's directory, or with the project moved: the relative path wins
+        assertEquals("folder:pics", org.ddpm4j.checkpoint.Run.resolveDataSpec("folder:pics", recorded, elsewhere));
+        assertEquals("folder:pics", org.ddpm4j.checkpoint.Run.resolveDataSpec("folder:pics", dir.resolve("gone").toString(), dir));
+        assertEquals("folder:pics", org.ddpm4j.checkpoint.Run.resolveDataSpec("folder:pics", null, dir));
+        assertEquals("mnist", org.ddpm4j.checkpoint.Run.resolveDataSpec("mnist", recorded, dir));
+        assertEquals("folder:" + dir, org.ddpm4j.checkpoint.Run.resolveDataSpec("folder:" + dir, recorded, elsewhere), "absolute specs stay");
     }
 
     @Test
