@@ -157,6 +157,41 @@ public final class DiffusionTrainer {
         }
     }
 
+    /** The parts of a training step that {@link #phaseNanos()} times. */
+    public enum Phase {
+        /** Assembling the batch in Java: copying images, flips, labels. */
+        BATCH,
+        /** Timesteps, noise, x_t and the target: the closed-form noising. */
+        NOISING,
+        /** The network's forward pass and the loss. */
+        FORWARD,
+        /** The backward pass (and reading the loss back). */
+        BACKWARD,
+        /** The global gradient norm. */
+        GRADIENT_NORM,
+        /** Scaling the gradients down to the clip norm. */
+        CLIPPING,
+        /** The Adam update. */
+        OPTIMIZER,
+        /** The EMA update of the weights. */
+        EMA,
+        /** Freeing the step's tensors (closing its scope). */
+        CLEANUP
+    }
+
+    private final long[] phaseNanos = new long[Phase.values().length];
+
+    /** Nanoseconds spent in each {@link Phase} since the trainer was made (index = ordinal); a copy. */
+    public long[] phaseNanos() {
+        return phaseNanos.clone();
+    }
+
+    private long mark(Phase p, long since) {
+        long now = System.nanoTime();
+        phaseNanos[p.ordinal()] += now - since;
+        return now;
+    }
+
     /** Trains until the budget is spent. */
     public void run(TrainListener listener, StepHook hook) {
         double ips = 0;
@@ -169,6 +204,7 @@ public final class DiffusionTrainer {
                 order = rng.permutation(data.size());
                 cursor = 0;
             }
+            long tb = System.nanoTime();
             int b = Math.min(config.batchSize(), order.length - cursor);
             int per = data.imageSize();
             float[] x = new float[b * per];
@@ -183,6 +219,7 @@ public final class DiffusionTrainer {
                 }
             }
             cursor += b;
+            mark(Phase.BATCH, tb);
             long t0 = clock.getAsLong();
             double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()), labels);
             double secs = (clock.getAsLong() - t0) / 1e9;
@@ -226,6 +263,15 @@ public final class DiffusionTrainer {
      * with probability p_uncond, so the same network learns the unconditional model too.
      */
     public double step(float[] x0Data, Shape shape, float[] labels) {
+        long[] last = {System.nanoTime()};
+        try {
+            return step(x0Data, shape, labels, last);
+        } finally {
+            mark(Phase.CLEANUP, last[0]); // after the step's scope is closed
+        }
+    }
+
+    private double step(float[] x0Data, Shape shape, float[] labels, long[] last) {
         try (NDScope scope = new NDScope()) {
             NDManager m = model.manager();
             int b = (int) shape.get(0);
@@ -253,14 +299,17 @@ public final class DiffusionTrainer {
             }
             NDArray weights = config.minSnrGamma() > 0 ? Tensors.fromJava(m, lossWeights(t), new Shape(b)) : null;
             double lossValue;
+            last[0] = mark(Phase.NOISING, last[0]);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray pred = model.forward(xt, tArr, cls, true);
                 NDArray sq = pred.sub(target).square();
                 NDArray loss = weights == null ? sq.mean() // F.mse_loss
                         : sq.reshape(b, -1).mean(new int[] {1}).mul(weights).mean();
+                last[0] = mark(Phase.FORWARD, last[0]);
                 gc.backward(loss);
                 lossValue = loss.getFloat();
             }
+            last[0] = mark(Phase.BACKWARD, last[0]);
             step++;
             if (!Double.isFinite(lossValue)) {
                 if (!config.skipNonFinite()) {
@@ -274,6 +323,7 @@ public final class DiffusionTrainer {
             // a non-finite gradient with a finite loss (a float overflow in backward) must never reach the
             // weights: skip the update, as a loss scaler does, and count it
             lastGradNorm = gradientNorm();
+            last[0] = mark(Phase.GRADIENT_NORM, last[0]);
             if (!Double.isFinite(lastGradNorm)) {
                 optimizer.zeroGradients();
                 skippedGradients++;
@@ -285,11 +335,14 @@ public final class DiffusionTrainer {
                     p.array().getGradient().muli(scale);
                 }
             }
+            last[0] = mark(Phase.CLIPPING, last[0]);
             optimizer.step(config.learningRateAt(step, Math.max(totalSteps, step)));
             updatesHere++;
+            last[0] = mark(Phase.OPTIMIZER, last[0]);
             if (ema != null) {
                 ema.update();
             }
+            last[0] = mark(Phase.EMA, last[0]);
             return lossValue;
         }
     }

@@ -29,7 +29,18 @@ class TrainingSmokeTest {
         try (NDManager m = NDManager.newBaseManager();
                 Denoiser net = Denoiser.create(ModelConfig.seed(1, 28), m, new Rng(0))) {
             DiffusionTrainer trainer = new DiffusionTrainer(net, DiffusionConfig.seed().build(), tc, new Rng(0), small);
+            long start = System.nanoTime();
             trainer.run((step, total, epoch, loss, ips) -> losses.add(loss), t -> { });
+            long wall = System.nanoTime() - start;
+            long[] phases = trainer.phaseNanos();
+            long sum = java.util.Arrays.stream(phases).sum();
+            assertTrue(sum <= wall && sum > wall / 2, "the timed parts cover the run: " + sum + " of " + wall + " ns");
+            for (DiffusionTrainer.Phase p : new DiffusionTrainer.Phase[] {DiffusionTrainer.Phase.FORWARD, DiffusionTrainer.Phase.BACKWARD,
+                    DiffusionTrainer.Phase.OPTIMIZER, DiffusionTrainer.Phase.BATCH}) {
+                assertTrue(phases[p.ordinal()] > 0, p + " is timed");
+            }
+            assertTrue(phases[DiffusionTrainer.Phase.BACKWARD.ordinal()] > phases[DiffusionTrainer.Phase.OPTIMIZER.ordinal()],
+                    "backward costs more than Adam");
         }
         assertTrue(losses.size() == 30, "6 epochs x 5 batches");
         double first = losses.subList(0, 5).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
