@@ -5,15 +5,11 @@ import org.ddpm4j.api.DiffusionModel;
 import org.ddpm4j.api.Generation;
 import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.sampler.TimestepSpacing;
-import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.sampler.SamplerConfig;
 import picocli.CommandLine.Option;
 
 /** The sampler flags shared by {@code sample} and {@code eval}. */
 public final class SamplerOptions {
-
-    /** Classifier-free guidance scale used when none is asked for. */
-    public static final double DEFAULT_GUIDANCE = Defaults.GUIDANCE;
 
     public static final String DEFAULT_UNET_SAMPLER = "ddim"; // Defaults.UNET_SAMPLER, spelt out for the flag's help text
     public static final int DEFAULT_UNET_STEPS = Defaults.UNET_STEPS;
@@ -41,11 +37,6 @@ public final class SamplerOptions {
             description = "Sample with the run's EMA weights (default: on; --no-ema uses the raw trained weights).")
     boolean ema = true;
 
-    /** The default sampler of a model: the seed's for the seed network, a fast one for the U-Net. */
-    public static SamplerConfig defaultSampler(ModelConfig mc) {
-        return Defaults.sampler(mc);
-    }
-
     /** The weights {@code --ema} / {@code --no-ema} ask for. */
     DiffusionModel.Weights weights() {
         return ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
@@ -63,8 +54,7 @@ public final class SamplerOptions {
         if (spacing != null) {
             b.spacing(TimestepSpacing.parse(spacing));
         }
-        b.variance(SamplerConfig.parseVariance(variance) == org.ddpm4j.sampler.AncestralSampler.Variance.BETA ? Generation.Variance.BETA
-                : Generation.Variance.POSTERIOR);
+        b.variance(SamplerConfig.parseVariance(variance));
         if (clipX0 != null) {
             b.clipX0(clipX0);
         }

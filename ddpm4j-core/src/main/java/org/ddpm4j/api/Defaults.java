@@ -41,12 +41,6 @@ public final class Defaults {
         return ModelConfig.SEED.equals(mc.type()) ? dc.steps() : Math.min(UNET_STEPS, dc.steps());
     }
 
-    /** The sampler settings of a generation with {@code kind}, on top of the model's default (spacing, clipping). */
-    public static SamplerConfig generationSampler(ModelConfig mc, SamplerKind kind) {
-        SamplerConfig d = sampler(mc);
-        return new SamplerConfig(kind.kind(), 0, d.spacing(), AncestralSampler.Variance.BETA, d.clipX0());
-    }
-
     /** The sampler settings of an inpainting: DDIM runs stochastically (eta 1) so that resampling can harmonise. */
     public static SamplerConfig inpaintingSampler(SamplerKind kind) {
         try {

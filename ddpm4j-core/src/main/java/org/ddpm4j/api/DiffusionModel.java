@@ -125,22 +125,33 @@ public final class DiffusionModel implements AutoCloseable {
 
     private GeneratedImages generateValidated(Generation g, GenerationListener listener) {
         ModelConfig mc = run.model();
-        int[] classes = null;
-        if (g.everyClass()) {
-            if (!mc.conditional()) {
-                throw new InvalidRequestException("class", "this model is not class-conditional: it cannot draw every class");
-            }
-            classes = new int[g.count() * mc.classes()];
-            for (int i = 0; i < classes.length; i++) {
-                classes[i] = i / g.count();
-            }
-        } else if (g.classChoice().isPresent()) {
-            int c = resolveClass(g.classChoice().get());
-            classes = new int[g.count()];
-            Arrays.fill(classes, c);
-        }
+        int[] classes = classes(g, g.count(), g.everyClass());
         int n = classes == null ? g.count() : classes.length;
         return new GeneratedImages(draw(g, classes, listener), n, mc.channels(), mc.size());
+    }
+
+    /**
+     * The class of each image {@code g} asks for, {@code n} per class: {@code n} of its one class, {@code n} of
+     * every class in class order when {@code every}, or null (unconditional) when it names no class. Refuses a
+     * class, or every class, from a model without classes.
+     */
+    private int[] classes(Generation g, int n, boolean every) {
+        if (g.classChoice().isPresent()) {
+            int[] classes = new int[n];
+            Arrays.fill(classes, resolveClass(g.classChoice().get()));
+            return classes;
+        }
+        if (!every) {
+            return null;
+        }
+        if (!run.model().conditional()) {
+            throw new InvalidRequestException("class", "this model is not class-conditional: it cannot draw every class");
+        }
+        int[] classes = new int[n * run.model().classes()];
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = i / n;
+        }
+        return classes;
     }
 
     /** The sampler settings of {@code g} on top of this model's defaults. */
@@ -148,8 +159,7 @@ public final class DiffusionModel implements AutoCloseable {
         try {
             SamplerConfig d = Defaults.sampler(run.model());
             return new SamplerConfig(g.sampler().map(SamplerKind::kind).orElse(d.kind()), g.eta(), g.spacing().orElse(d.spacing()),
-                    g.variance() == Generation.Variance.BETA ? org.ddpm4j.sampler.AncestralSampler.Variance.BETA
-                            : org.ddpm4j.sampler.AncestralSampler.Variance.POSTERIOR, g.clipX0().orElse(d.clipX0()));
+                    g.variance(), g.clipX0().orElse(d.clipX0()));
         } catch (org.ddpm4j.SettingException e) {
             throw InvalidRequestException.of(e);
         }
@@ -175,8 +185,8 @@ public final class DiffusionModel implements AutoCloseable {
     /** The sampling pipeline of this model's network, autoguided by the guide's weak model if it has one. */
     private DiffusionPipeline pipeline(Sampler sampler, GaussianDiffusion diffusion, Guide guide) {
         DiffusionPipeline p = new DiffusionPipeline(net, sampler, diffusion);
-        if (guide.autoguidanceWeight() > 0 || guide.weakModel().isPresent()) {
-            DiffusionModel weak = guide.weakModel().orElseThrow();
+        if (guide.weakModel().isPresent()) { // only Guide.autoguidance gives one
+            DiffusionModel weak = guide.weakModel().get();
             String why = guideMismatch(weak);
             if (why != null) {
                 throw new InvalidRequestException("guide", "the run " + weak.run.dir() + " cannot guide " + run.dir() + ": " + why);
@@ -314,22 +324,9 @@ public final class DiffusionModel implements AutoCloseable {
         ModelConfig mc = run.model();
         Generation g = e.settings();
         int n = e.count();
-        int[] classes = null; // the class of every image, for a conditional run
-        int one = -1; // the one class scored, or -1
-        if (mc.conditional()) {
-            if (g.classChoice().isPresent()) {
-                one = resolveClass(g.classChoice().get());
-                classes = new int[n];
-                Arrays.fill(classes, one);
-            } else { // n of every class, in class order
-                classes = new int[n * mc.classes()];
-                for (int i = 0; i < classes.length; i++) {
-                    classes[i] = i / n;
-                }
-            }
-        } else if (g.everyClass() || g.classChoice().isPresent()) {
-            resolveClass(g.classChoice().orElse("0")); // refuses: the model has no classes
-        }
+        // a conditional run scores n of every class unless one is named; an unconditional run refuses any class
+        int[] classes = classes(g, n, mc.conditional() || g.everyClass());
+        int one = g.classChoice().isPresent() ? classes[0] : -1; // the one class scored, or -1
         if (!e.realImages()) {
             steps(g); // checks the settings before the meter trains
             samplerSettings(g);

@@ -2,6 +2,7 @@ package org.ddpm4j.api;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.ddpm4j.sampler.AncestralSampler.Variance;
 import org.ddpm4j.sampler.TimestepSpacing;
 
 /**
@@ -20,14 +21,6 @@ public final class Generation {
 
     /** The most images one request makes. */
     public static final int MAX_COUNT = 100_000;
-
-    /** The variance of the ancestral (DDPM) sampler's noise. */
-    public enum Variance {
-        /** sigma² = beta_t, as the seed and Ho et al. sample. */
-        BETA,
-        /** sigma² = the posterior variance of q(x_{t-1} | x_t, x_0). */
-        POSTERIOR
-    }
 
     private final int count;
     private final String classChoice; // "" = none (unconditional), else ClassChoice syntax
@@ -117,7 +110,7 @@ public final class Generation {
         return Optional.ofNullable(spacing);
     }
 
-    /** The ancestral sampler's noise variance (DDPM only). */
+    /** The ancestral sampler's noise variance (DDPM only): beta_t, as the seed samples, or the posterior's. */
     public Variance variance() {
         return variance;
     }
