@@ -42,6 +42,11 @@ final class Conditioning {
         if (all(classOption)) {
             return b.everyClass();
         }
-        return b.classIndex(org.ddpm4j.data.ClassChoice.index(classOption, model.classes(), model.classNames()));
+        return b.classIndex(classIndex(model, classOption));
+    }
+
+    /** The class {@code --class} names: an index, {@code name:FOLDER} or a folder name. */
+    static int classIndex(DiffusionModel model, String classOption) {
+        return org.ddpm4j.data.ClassChoice.index(classOption, model.classes(), model.classNames());
     }
 }

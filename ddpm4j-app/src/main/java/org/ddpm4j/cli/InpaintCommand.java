@@ -88,7 +88,7 @@ final class InpaintCommand implements Callable<Integer> {
             Inpainting.Builder b = Inpainting.of(inPic, maskPic).count(n).sampler(SamplerKind.of(sampler)).steps(steps)
                     .resample(resample).seed(seed);
             if (classOption != null) {
-                b.classIndex(org.ddpm4j.data.ClassChoice.index(classOption, model.classes(), model.classNames()));
+                b.classIndex(Conditioning.classIndex(model, classOption));
             }
             try (DiffusionModel weak = guidance.openGuide(model, DiffusionModel.Weights.EMA)) {
                 result = model.inpaint(b.guide(guidance.guide(weak)).build(), SampleCommand.progress(main.err, "inpaint", null));
