@@ -6,7 +6,7 @@ import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.model.UNetConfig;
 import org.ddpm4j.train.DiffusionTrainer;
-import org.ddpm4j.train.TrainConfig;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.util.Rng;
 
 /**
@@ -25,8 +25,9 @@ public class NanProbe {
         float[] px = new float[b * 64];
         float[] labels = new float[b];
         ImageSet set = new ImageSet(new float[64], new int[] {0}, 1, 1, 8, 8, "unused");
-        TrainConfig tc = new TrainConfig("mnist", null, 0, steps, 0, b, 1e-3, 5, true, 0.01, 1.0, 0.99, 5.0, false, 0,
-                true, 0.2, 0, 0, false);
+        TrainConfig tc = new TrainConfig(TrainConfig.Data.of("mnist", null), TrainConfig.Budget.steps(steps),
+                new TrainConfig.Optimiser(b, 1e-3, 5, true, 0.01, 1.0, 0.99), new TrainConfig.Objective(5.0, false),
+                new TrainConfig.Conditioning(true, 0.2), 0);
         try (NDManager m = NDManager.newBaseManager();
                 Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0))) {
             DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), tc, new Rng(2), set);

@@ -24,7 +24,7 @@ class LayeringTest {
     /** Layer of each package: a package may refer only to packages of its own layer or below. */
     static final Map<String, Integer> LAYER = Map.ofEntries(Map.entry("", 0), Map.entry("util", 0), Map.entry("schedule", 1),
             Map.entry("diffusion", 2), Map.entry("sampler", 3), Map.entry("model", 3), Map.entry("pipeline", 4),
-            Map.entry("data", 5), Map.entry("checkpoint", 5), Map.entry("image", 5), Map.entry("train", 6), Map.entry("eval", 6),
+            Map.entry("data", 5), Map.entry("config", 5), Map.entry("checkpoint", 5), Map.entry("image", 5), Map.entry("train", 6), Map.entry("eval", 6),
             Map.entry("api", 7), Map.entry("studio", 8), Map.entry("cli", 9));
 
     /** The highest layer of the library module; the application module holds the layers above it. */

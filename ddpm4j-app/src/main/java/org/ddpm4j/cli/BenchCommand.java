@@ -11,7 +11,7 @@ import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
 import org.ddpm4j.train.DiffusionTrainer;
-import org.ddpm4j.train.TrainConfig;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         ImageSet data = Datasets.embeddedMnist().filterLabel(digit);
         TrainConfig tc = TrainConfig.seed("mnist", digit, 1, 0);
-        tc = new TrainConfig(tc.data(), tc.digit(), 1, 0, 0, batch, tc.learningRate(), 0, false, 0, 0, 0, 0, false, 0, false, 0, 0, 0, false);
+        tc = tc.withOptimiser(tc.optimiser().withBatchSize(batch));
         Rng rng = new Rng(0);
         try (NDManager m = NDManager.newBaseManager(); Denoiser net = Denoiser.create(ModelConfig.seed(1, data.height()), m, rng)) {
             DiffusionTrainer trainer = new DiffusionTrainer(net, DiffusionConfig.seed().build(), tc, rng, data);

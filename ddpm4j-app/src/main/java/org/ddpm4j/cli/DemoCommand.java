@@ -14,7 +14,7 @@ import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.model.ModelConfig;
-import org.ddpm4j.train.TrainConfig;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,9 +67,9 @@ final class DemoCommand implements Callable<Integer> {
             main.out.println("Model saved to " + runDir.resolve(Run.CHECKPOINT));
         }
         Run run = Run.open(runDir);
-        var trained = run.trainSection().get("digit");
-        if (trained != null && !trained.isJsonNull() && trained.getAsInt() != digit) {
-            throw new DdpmException(runDir + " was trained on digit " + trained.getAsInt() + ", not " + digit
+        Integer trained = run.train().data().digit();
+        if (trained != null && trained != digit) {
+            throw new DdpmException(runDir + " was trained on digit " + trained + ", not " + digit
                     + "; pass --checkpoint with another directory");
         }
         ImageSet real = Datasets.embeddedMnist().filterLabel(digit);

@@ -298,7 +298,7 @@ public final class StudioServer implements AutoCloseable {
         if (state.has("step")) {
             o.add("trained_steps", state.get("step"));
         }
-        o.add("train", r.trainSection());
+        o.add("train", r.train().toJson());
         o.add("model_config", Json.GSON.toJsonTree(mc));
         JsonObject d = new JsonObject();
         d.addProperty("sampler", Defaults.sampler(mc).kind().id());

@@ -197,7 +197,7 @@ public class CliTest {
         Result t = run("train", "--data", "idx:" + data, "--conditional", "--steps", "3", "--batch", "4",
                 "--base", "8", "--mults", "1,2", "--blocks", "1", "--out", runDir.toString());
         assertEquals(0, t.code(), t.err());
-        assertEquals(0.0, Run.open(runDir).trainSection().get("minSnrGamma").getAsDouble(), "conditional runs default to plain v loss");
+        assertEquals(0.0, Run.open(runDir).train().objective().minSnrGamma(), "conditional runs default to plain v loss");
         Path all = dir.resolve("all");
         Result s = run("sample", "--run", runDir.toString(), "--class", "all", "--n", "3", "--steps", "4", "--guidance", "2",
                 "--out", all.toString());

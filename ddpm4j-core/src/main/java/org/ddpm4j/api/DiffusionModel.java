@@ -206,18 +206,19 @@ public final class DiffusionModel implements AutoCloseable {
         if (!run.diffusion().equals(weak.run.diffusion())) {
             return "its diffusion " + weak.run.diffusion() + " differs from the run's " + run.diffusion();
         }
-        for (String key : new String[] {"data", "digit"}) {
-            String x = text(run.trainSection().get(key));
-            String y = text(weak.run.trainSection().get(key));
-            if (!x.equals(y)) {
-                return "it was trained with " + key + " " + y + ", the run with " + x;
-            }
+        org.ddpm4j.config.TrainConfig.Data x = run.train().data();
+        org.ddpm4j.config.TrainConfig.Data y = weak.run.train().data();
+        if (!x.spec().equals(y.spec())) {
+            return "it was trained with data " + y.spec() + ", the run with " + x.spec();
+        }
+        if (!java.util.Objects.equals(x.digit(), y.digit())) {
+            return "it was trained with digit " + text(y.digit()) + ", the run with " + text(x.digit());
         }
         return null;
     }
 
-    private static String text(com.google.gson.JsonElement e) {
-        return e == null || e.isJsonNull() ? "none" : e.getAsString();
+    private static String text(Integer digit) {
+        return digit == null ? "none" : digit.toString();
     }
 
     /** The pipeline's step callbacks as the API's steps; {@code batches} batches of equal step counts. */
@@ -333,8 +334,8 @@ public final class DiffusionModel implements AutoCloseable {
         }
         org.ddpm4j.eval.Meter meter = org.ddpm4j.eval.Meter.of(e.meter());
         org.ddpm4j.data.ImageSet all = run.loadData(log);
-        com.google.gson.JsonObject train = run.trainSection();
-        int digit = train.has("digit") && !train.get("digit").isJsonNull() ? train.get("digit").getAsInt() : -1;
+        Integer trainedDigit = run.train().data().digit();
+        int digit = trainedDigit == null ? -1 : trainedDigit;
         try (org.ddpm4j.eval.TrainedClassifier clf = org.ddpm4j.eval.TrainedClassifier.forData(all, meter, log)) {
             long t0 = System.nanoTime();
             int total = classes == null ? n : classes.length;

@@ -18,6 +18,7 @@ import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.checkpoint.RunLock;
 import org.ddpm4j.checkpoint.TrainLog;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
@@ -30,7 +31,6 @@ import org.ddpm4j.pipeline.DiffusionPipeline;
 import org.ddpm4j.pipeline.StepListener;
 import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.train.DiffusionTrainer;
-import org.ddpm4j.train.TrainConfig;
 import org.ddpm4j.train.TrainListener;
 import org.ddpm4j.train.TrainerCheckpoint;
 import org.ddpm4j.util.AtomicFiles;
@@ -101,9 +101,8 @@ public final class Training {
     /** The plan stored in a run directory, to continue it exactly where its last checkpoint left it. */
     public static Plan resumePlan(Path out) {
         Run run = Run.open(out);
-        TrainConfig tc = Json.decode(run.trainSection(), TrainConfig.class, out + ": training config");
         Run.Cadence c = run.cadence();
-        return new Plan(run.model(), run.diffusion(), tc, c.sampleEvery(), c.checkpointEvery(), c.guideAt());
+        return new Plan(run.model(), run.diffusion(), run.train(), c.sampleEvery(), c.checkpointEvery(), c.guideAt());
     }
 
     /**
@@ -328,16 +327,6 @@ public final class Training {
             if (budgets > 1) {
                 throw new InvalidRequestException("budget", "give only one budget: {epochs}, {steps} or {minutes}");
             }
-            int ep = epochs != null ? epochs : 0;
-            long st = steps != null ? steps : 0;
-            double mi = minutes != null ? minutes : 0;
-            if (budgets == 0) {
-                if (seedModel) {
-                    ep = 20;
-                } else {
-                    mi = 30;
-                }
-            }
             if (epochs != null && epochs < 1) {
                 throw new InvalidRequestException("epochs", "must be in 1..1000000, got " + epochs);
             }
@@ -347,17 +336,19 @@ public final class Training {
             if (minutes != null && !(minutes > 0)) {
                 throw new InvalidRequestException("minutes", "must be > 0, got " + minutes);
             }
-            TrainConfig tc = new TrainConfig(data, digit, ep, st, mi, or(batch, 64),
-                    or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200), or(cosine, !seedModel),
-                    or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
-                    or(minSnr, defaultMinSnr(seedModel, conditional)), skipNonFinite, seed, conditional, conditional ? pUncond : 0,
-                    or(size, 0), or(channels, 0), or(flip, data.startsWith("folder:")));
+            TrainConfig.Budget budget = epochs != null ? TrainConfig.Budget.epochs(epochs) : steps != null ? TrainConfig.Budget.steps(steps)
+                    : minutes != null ? TrainConfig.Budget.minutes(minutes)
+                    : seedModel ? TrainConfig.Budget.epochs(20) : TrainConfig.Budget.minutes(30);
             if (conditional && seedModel) {
                 throw new InvalidRequestException("conditional", "the seed network cannot be class-conditional; use {model} unet");
             }
-            if (conditional && digit != null) {
-                throw new InvalidRequestException("conditional", "{conditional} trains on all classes; drop {digit}");
-            }
+            TrainConfig tc = new TrainConfig(
+                    new TrainConfig.Data(data, digit, or(size, 0), or(channels, 0), or(flip, data.startsWith("folder:"))),
+                    budget,
+                    new TrainConfig.Optimiser(or(batch, 64), or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200),
+                            or(cosine, !seedModel), or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999)),
+                    new TrainConfig.Objective(or(minSnr, defaultMinSnr(seedModel, conditional)), skipNonFinite),
+                    new TrainConfig.Conditioning(conditional, conditional ? pUncond : 0), seed);
             DiffusionConfig dc = DiffusionConfig.of(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
                     or(prediction, seedModel ? "eps" : "v"));
             UNetConfig def = UNetConfig.defaults();
@@ -401,13 +392,13 @@ public final class Training {
      */
     public static void run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
         TrainConfig tc = plan.train();
-        ImageSet all = Datasets.load(tc.data(), tc.size(), tc.channels(), err);
-        ImageSet data = tc.digit() == null ? all : all.filterLabel(tc.digit());
+        ImageSet all = Datasets.load(tc.data().spec(), tc.data().size(), tc.data().channels(), err);
+        ImageSet data = tc.data().digit() == null ? all : all.filterLabel(tc.data().digit());
         if (data.height() != data.width()) {
             throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
         }
         int classes = 0;
-        if (tc.conditional()) {
+        if (tc.conditioning().conditional()) {
             if (!data.hasLabels()) {
                 throw new InvalidRequestException("conditional", "{conditional} needs labels, and " + data.description() + " has none");
             }
@@ -418,7 +409,7 @@ public final class Training {
         ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet(), classes);
         if (resume && !mc.equals(plan.model())) {
             throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
-                    + " images, but " + tc.data() + " now holds " + data.channels() + "x" + data.height());
+                    + " images, but " + tc.data().spec() + " now holds " + data.channels() + "x" + data.height());
         }
         try (RunLock lock = RunLock.acquire(out)) {
             trainLocked(plan, out, resume, stdout, err, stopAfter, tc, data, mc);
@@ -431,11 +422,11 @@ public final class Training {
         JsonObject extra = new JsonObject();
         extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt()).toJson());
         for (String prefix : new String[] {"folder:", "idx:"}) {
-            if (tc.data().startsWith(prefix)) { // where the data was, so that eval finds it from another directory
-                extra.addProperty(Run.DATA_PATH, Path.of(tc.data().substring(prefix.length())).toAbsolutePath().normalize().toString());
+            if (tc.data().spec().startsWith(prefix)) { // where the data was, so that eval finds it from another directory
+                extra.addProperty(Run.DATA_PATH, Path.of(tc.data().spec().substring(prefix.length())).toAbsolutePath().normalize().toString());
             }
         }
-        if (tc.conditional() && !data.classNames().isEmpty()) {
+        if (tc.conditioning().conditional() && !data.classNames().isEmpty()) {
             com.google.gson.JsonArray names = new com.google.gson.JsonArray();
             data.classNames().forEach(names::add);
             extra.add(Run.CLASS_NAMES, names);
@@ -450,9 +441,8 @@ public final class Training {
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
                 dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
             }
-            String budget = tc.epochs() > 0 ? tc.epochs() + " epochs" : tc.steps() > 0 ? tc.steps() + " steps" : tc.minutes() + " minutes";
             stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d%n",
-                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), budget, tc.batchSize());
+                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), tc.budget(), tc.optimiser().batchSize());
             if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
                 stdout.println("nothing to do: the run already finished its budget");
                 return;

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
@@ -117,10 +118,9 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
                 o.has("guide_at") ? o.get("guide_at").getAsLong() : Cadence.DEFAULT.guideAt());
     }
 
-    /** The training config section, as stored. */
-    public JsonObject trainSection() {
-        JsonObject t = checkpoint.meta().getAsJsonObject("train");
-        return t == null ? new JsonObject() : t;
+    /** The training config this run was trained with (a damaged or missing section is a one-line error). */
+    public TrainConfig train() {
+        return Json.decode(checkpoint.meta().get("train"), TrainConfig.class, dir.resolve(CHECKPOINT) + ": training config");
     }
 
     /** The class names of a conditional run (index = class); empty if its classes are only numbered. */
@@ -154,15 +154,13 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
         return prefix + recorded;
     }
 
-    /** The data this run was trained on (for eval): its spec, size and channel options from the train section. */
+    /** The data this run was trained on (for eval): its spec, size and channel options. */
     public org.ddpm4j.data.ImageSet loadData(java.io.PrintStream warn) {
-        JsonObject train = trainSection();
-        String spec = train.has("data") ? train.get("data").getAsString() : "mnist";
+        TrainConfig.Data data = train().data();
         com.google.gson.JsonElement recorded = checkpoint.meta().get(DATA_PATH);
-        spec = resolveDataSpec(spec, recorded == null || recorded.isJsonNull() ? null : recorded.getAsString(), Path.of("").toAbsolutePath());
-        int size = train.has("size") ? train.get("size").getAsInt() : 0;
-        int channels = train.has("channels") ? train.get("channels").getAsInt() : 0;
-        return org.ddpm4j.data.Datasets.load(spec, size, channels, warn);
+        String spec = resolveDataSpec(data.spec(), recorded == null || recorded.isJsonNull() ? null : recorded.getAsString(),
+                Path.of("").toAbsolutePath());
+        return org.ddpm4j.data.Datasets.load(spec, data.size(), data.channels(), warn);
     }
 
     /** The training-state section (step, RNG, ...), as stored. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.diffusion.Prediction;
@@ -65,12 +66,12 @@ public final class DiffusionTrainer {
         this.config = config;
         this.rng = rng;
         this.data = data;
-        this.optimizer = new Adam(model, 0.9, 0.999, 1e-8, config.weightDecay());
-        this.ema = config.emaDecay() > 0 ? new Ema(model, config.emaDecay()) : null;
-        if (config.epochs() > 0) {
-            totalSteps = stepsPerEpoch(data.size(), config.batchSize()) * config.epochs();
-        } else if (config.steps() > 0) {
-            totalSteps = config.steps();
+        this.optimizer = new Adam(model, 0.9, 0.999, 1e-8, config.optimiser().weightDecay());
+        this.ema = config.optimiser().emaDecay() > 0 ? new Ema(model, config.optimiser().emaDecay()) : null;
+        if (config.budget().epochs() > 0) {
+            totalSteps = stepsPerEpoch(data.size(), config.optimiser().batchSize()) * config.budget().epochs();
+        } else if (config.budget().steps() > 0) {
+            totalSteps = config.budget().steps();
         }
         primeGradients();
     }
@@ -205,13 +206,13 @@ public final class DiffusionTrainer {
                 cursor = 0;
             }
             long tb = System.nanoTime();
-            int b = Math.min(config.batchSize(), order.length - cursor);
+            int b = Math.min(config.optimiser().batchSize(), order.length - cursor);
             int per = data.imageSize();
             float[] x = new float[b * per];
-            float[] labels = config.conditional() ? new float[b] : null;
+            float[] labels = config.conditioning().conditional() ? new float[b] : null;
             for (int i = 0; i < b; i++) {
                 data.copyImage(order[cursor + i], x, i * per);
-                if (config.hflip() && rng.nextDouble() < 0.5) {
+                if (config.data().hflip() && rng.nextDouble() < 0.5) {
                     flipHorizontally(x, i * per, data.channels(), data.height(), data.width());
                 }
                 if (labels != null) {
@@ -231,16 +232,16 @@ public final class DiffusionTrainer {
                     calibrationStart = clock.getAsLong();
                 } else if (step == CALIBRATION_STEPS) {
                     double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
-                    totalSteps = step + Math.max(0, (long) ((config.minutes() * 60 - trainSeconds) / perStep));
+                    totalSteps = step + Math.max(0, (long) ((config.budget().minutes() * 60 - trainSeconds) / perStep));
                     provisionalTotal = totalSteps > RECALIBRATION_STEP
-                            && (!config.cosineDecay() || config.warmupSteps() >= RECALIBRATION_STEP);
+                            && (!config.optimiser().cosineDecay() || config.optimiser().warmupSteps() >= RECALIBRATION_STEP);
                 }
             } else if (provisionalTotal) {
                 if (step == RECALIBRATION_STEP - 50) {
                     calibrationStart = clock.getAsLong();
                 } else if (step == RECALIBRATION_STEP) {
                     double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / 50;
-                    totalSteps = step + Math.max(0, (long) ((config.minutes() * 60 - trainSeconds) / perStep));
+                    totalSteps = step + Math.max(0, (long) ((config.budget().minutes() * 60 - trainSeconds) / perStep));
                     provisionalTotal = false;
                 }
             }
@@ -291,13 +292,13 @@ public final class DiffusionTrainer {
             if (labels != null) {
                 float[] l = labels.clone();
                 for (int i = 0; i < b; i++) {
-                    if (rng.nextDouble() < config.pUncond()) {
+                    if (rng.nextDouble() < config.conditioning().pUncond()) {
                         l[i] = -1;
                     }
                 }
                 cls = Tensors.fromJava(m, l);
             }
-            NDArray weights = config.minSnrGamma() > 0 ? Tensors.fromJava(m, lossWeights(t), new Shape(b)) : null;
+            NDArray weights = config.objective().minSnrGamma() > 0 ? Tensors.fromJava(m, lossWeights(t), new Shape(b)) : null;
             double lossValue;
             last[0] = mark(Phase.NOISING, last[0]);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -312,7 +313,7 @@ public final class DiffusionTrainer {
             last[0] = mark(Phase.BACKWARD, last[0]);
             step++;
             if (!Double.isFinite(lossValue)) {
-                if (!config.skipNonFinite()) {
+                if (!config.objective().skipNonFinite()) {
                     boolean before = updatesHere == 0;
                     throw nonFiniteLoss(lossValue, step, before, before && allFinite(x0Data) && weightsFinite());
                 }
@@ -329,14 +330,14 @@ public final class DiffusionTrainer {
                 skippedGradients++;
                 return lossValue;
             }
-            if (config.gradClip() > 0 && lastGradNorm > config.gradClip()) {
-                float scale = (float) (config.gradClip() / (lastGradNorm + 1e-6));
+            if (config.optimiser().gradClip() > 0 && lastGradNorm > config.optimiser().gradClip()) {
+                float scale = (float) (config.optimiser().gradClip() / (lastGradNorm + 1e-6));
                 for (Denoiser.NamedParameter p : model.parameters()) {
                     p.array().getGradient().muli(scale);
                 }
             }
             last[0] = mark(Phase.CLIPPING, last[0]);
-            optimizer.step(config.learningRateAt(step, Math.max(totalSteps, step)));
+            optimizer.step(config.optimiser().learningRateAt(step, Math.max(totalSteps, step)));
             updatesHere++;
             last[0] = mark(Phase.OPTIMIZER, last[0]);
             if (ema != null) {
@@ -353,7 +354,7 @@ public final class DiffusionTrainer {
      */
     float[] lossWeights(int[] t) {
         float[] w = new float[t.length];
-        double g = config.minSnrGamma();
+        double g = config.objective().minSnrGamma();
         for (int i = 0; i < t.length; i++) {
             double snr = diffusion.schedule().snr(t[i]);
             double clipped = Math.min(snr, g);

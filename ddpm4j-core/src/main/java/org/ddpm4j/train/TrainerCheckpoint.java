@@ -10,6 +10,7 @@ import java.util.Map;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.checkpoint.Run;
 import org.ddpm4j.checkpoint.Tensor;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
@@ -34,7 +35,7 @@ public final class TrainerCheckpoint {
         meta.addProperty("ddpm4j", "0.1.0");
         meta.add("model", Json.GSON.toJsonTree(mc));
         meta.add("diffusion", Json.GSON.toJsonTree(dc));
-        meta.add("train", Json.GSON.toJsonTree(tc));
+        meta.add("train", tc.toJson());
         if (extra != null) {
             for (String k : extra.keySet()) {
                 meta.add(k, extra.get(k));

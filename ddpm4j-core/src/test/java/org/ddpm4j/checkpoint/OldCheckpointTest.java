@@ -48,13 +48,23 @@ class OldCheckpointTest {
     }
 
     @Test
+    void theTrainingConfigReadsAndWritesTheFlatObjectOldRunsStored() throws IOException {
+        Run r = Run.open(copyOfTheOldRun());
+        com.google.gson.JsonObject stored = r.checkpoint().meta().getAsJsonObject("train");
+        org.ddpm4j.config.TrainConfig tc = r.train();
+        assertTrue(tc.conditioning().conditional());
+        assertEquals(stored, tc.toJson(), "every key, with the value it had");
+        assertEquals(tc, org.ddpm4j.util.Json.decode(org.ddpm4j.util.Json.GSON.toJsonTree(tc), org.ddpm4j.config.TrainConfig.class, "again"));
+    }
+
+    @Test
     void opensGeneratesAndResumes() throws IOException {
         Path run = copyOfTheOldRun();
         Run r = Run.open(run);
         assertTrue(r.model().conditional());
         assertEquals(10, r.model().classes());
         assertEquals(28, r.model().size());
-        assertEquals(4, r.trainSection().get("steps").getAsLong());
+        assertEquals(4, r.train().budget().steps());
         assertEquals(new Run.Cadence(0, 2, 0), r.cadence(), "the plan settings of a run that stored them under \"cli\"");
         try (DiffusionModel model = DiffusionModel.open(run)) {
             float[] now = model.generate(FormatFixture.REQUEST).values();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.model.Denoiser;
@@ -35,7 +36,9 @@ class GcStressTest {
             float[] px = new float[B * 64];
             float[] labels = new float[B];
             ImageSet set = new ImageSet(new float[64], new int[] {0}, 1, 1, 8, 8, "unused");
-            TrainConfig tc = new TrainConfig("mnist", null, 0, STEPS, 0, B, 1e-3, 5, true, 0.01, 1.0, 0.99, 5.0, false, 0, true, 0.2, 0, 0, false);
+            TrainConfig tc = new TrainConfig(TrainConfig.Data.of("mnist", null), TrainConfig.Budget.steps(STEPS),
+                new TrainConfig.Optimiser(B, 1e-3, 5, true, 0.01, 1.0, 0.99), new TrainConfig.Objective(5.0, false),
+                new TrainConfig.Conditioning(true, 0.2), 0);
             calm[run] = new double[STEPS];
             try (NDManager m = NDManager.newBaseManager();
                     Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), 3), m, new Rng(0))) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.ddpm4j.DdpmException;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.diffusion.GaussianDiffusion;
@@ -21,19 +22,21 @@ import org.junit.jupiter.api.Test;
 class TrainingMathTest {
 
     private static TrainConfig cfg(int warmup, boolean cosine, double clip, double ema, double gamma) {
-        return new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, warmup, cosine, 0, clip, ema, gamma, false, 0, false, 0, 0, 0, false);
+        return new TrainConfig(TrainConfig.Data.of("mnist", 1), TrainConfig.Budget.steps(100),
+                new TrainConfig.Optimiser(4, 2e-3, warmup, cosine, 0, clip, ema), new TrainConfig.Objective(gamma, false),
+                TrainConfig.Conditioning.NONE, 0);
     }
 
     @Test
     void learningRateWarmsUpLinearlyThenDecaysWithAHalfCosine() {
         TrainConfig c = cfg(10, true, 0, 0, 0);
-        assertEquals(2e-4, c.learningRateAt(1, 110), 1e-15);
-        assertEquals(1e-3, c.learningRateAt(5, 110), 1e-15);
-        assertEquals(2e-3, c.learningRateAt(10, 110), 1e-15);
-        assertEquals(1e-3, c.learningRateAt(60, 110), 1e-12); // halfway through the decay: cos(pi/2) = 0
-        assertEquals(2e-3 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), c.learningRateAt(35, 110), 1e-12);
-        assertEquals(0, c.learningRateAt(110, 110), 1e-15);
-        assertEquals(2e-3, cfg(0, false, 0, 0, 0).learningRateAt(77, 110), 0, "constant without warm-up and decay");
+        assertEquals(2e-4, c.optimiser().learningRateAt(1, 110), 1e-15);
+        assertEquals(1e-3, c.optimiser().learningRateAt(5, 110), 1e-15);
+        assertEquals(2e-3, c.optimiser().learningRateAt(10, 110), 1e-15);
+        assertEquals(1e-3, c.optimiser().learningRateAt(60, 110), 1e-12); // halfway through the decay: cos(pi/2) = 0
+        assertEquals(2e-3 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), c.optimiser().learningRateAt(35, 110), 1e-12);
+        assertEquals(0, c.optimiser().learningRateAt(110, 110), 1e-15);
+        assertEquals(2e-3, cfg(0, false, 0, 0, 0).optimiser().learningRateAt(77, 110), 0, "constant without warm-up and decay");
     }
 
     @Test
@@ -114,7 +117,7 @@ class TrainingMathTest {
             DdpmException e = assertThrows(DdpmException.class, () -> tr.step(bad, new Shape(4, 1, 8, 8)));
             assertTrue(e.getMessage().contains("at step 1"), e.getMessage());
             assertArrayEquals(before, net.parameters().get(0).array().toFloatArray(), 0f, "no update from a NaN batch");
-            TrainConfig skip = new TrainConfig("mnist", 1, 0, 100, 0, 4, 2e-3, 0, false, 0, 0, 0, 0, true, 0, false, 0, 0, 0, false);
+            TrainConfig skip = cfg(0, false, 0, 0, 0).withObjective(new TrainConfig.Objective(0, true));
             DiffusionTrainer tr2 = new DiffusionTrainer(net, DiffusionConfig.seed().build(), skip, new Rng(2), data);
             assertTrue(Double.isNaN(tr2.step(bad, new Shape(4, 1, 8, 8))));
             assertEquals(1, tr2.skippedBatches());
@@ -149,8 +152,7 @@ class TrainingMathTest {
         // a fake clock: steps 1-50 take 2 s each, later ones 1 s; a 5-minute budget
         for (boolean warmedSchedule : new boolean[] {true, false}) {
             ImageSet tiny = new ImageSet(new float[4 * 64], null, 4, 1, 8, 8, "tiny");
-            TrainConfig c = new TrainConfig("mnist", 1, 0, 0, 5.0, 4, 2e-3, warmedSchedule ? 200 : 0, true, 0, 0, 0, 0, false, 0, false,
-                    0, 0, 0, false);
+            TrainConfig c = cfg(warmedSchedule ? 200 : 0, true, 0, 0, 0).withBudget(TrainConfig.Budget.minutes(5.0));
             try (NDManager m = NDManager.newBaseManager();
                     Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
                 DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), c, new Rng(2), tiny);

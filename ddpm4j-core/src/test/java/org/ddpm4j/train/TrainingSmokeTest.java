@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
+import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.data.Datasets;
 import org.ddpm4j.data.ImageSet;
 import org.ddpm4j.diffusion.DiffusionConfig;
