@@ -7,6 +7,7 @@ import org.ddpm4j.api.GeneratedImages;
 import org.ddpm4j.api.Generation;
 import org.ddpm4j.api.Inpainting;
 import org.ddpm4j.api.Training;
+import org.ddpm4j.api.TrainingListener;
 
 /** Trains a tiny model for a few steps, generates a grid of 16 digits, and inpaints one of them. */
 public class Quickstart {
@@ -17,7 +18,7 @@ public class Quickstart {
         // 1. train: the U-Net recipe, made tiny so that it runs in seconds (real runs: the defaults, --minutes 30)
         Training.Plan plan = Training.unet().data("mnist").digit(1).base(8).mults(1, 2).blocks(1)
                 .steps(20).batch(16).sampleEvery(0).plan();
-        Training.run(plan, run, false, System.out, System.err);
+        Training.run(plan, run, false, TrainingListener.console(System.out, System.err));
 
         try (DiffusionModel model = DiffusionModel.open(run)) {
             // 2. generate: 16 images, seed 7; image i depends only on the seed and i

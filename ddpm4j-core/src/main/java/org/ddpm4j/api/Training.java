@@ -48,7 +48,7 @@ import org.ddpm4j.util.Tensors;
  *
  * <pre>{@code
  * Training.Plan plan = Training.unet().data("mnist").digit(1).steps(200).plan();
- * Training.run(plan, Path.of("runs/ones"), false, System.out, System.err);
+ * Training.Outcome done = Training.run(plan, Path.of("runs/ones"), false, TrainingListener.console(System.out, System.err));
  * }</pre>
  */
 public final class Training {
@@ -67,6 +67,15 @@ public final class Training {
 
         Stopped() {
             super("stopped", null, false, false);
+        }
+    }
+
+    /** Thrown inside a training to leave its loop once a cancelled step's checkpoint is saved. */
+    private static final class Cancelled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Cancelled() {
+            super("cancelled", null, false, false);
         }
     }
 
@@ -381,18 +390,44 @@ public final class Training {
         return v != null ? v : d;
     }
 
-    /** Loads the data, trains (or resumes), and writes the run directory; shared with {@code demo}. */
-    public static void run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err) {
-        run(plan, out, resume, stdout, err, Long.MAX_VALUE);
+    /**
+     * How a training ended.
+     *
+     * @param steps the optimizer steps the run has done
+     * @param totalSteps the steps its budget asks for
+     * @param finished true if the budget is spent; false if the listener cancelled it (the run resumes from here)
+     */
+    public record Outcome(long steps, long totalSteps, boolean finished) {}
+
+    /** As {@link #run(Plan, Path, boolean, TrainingListener)} with {@code ./ddpm train}'s console output. */
+    public static Outcome run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err) {
+        return run(plan, out, resume, TrainingListener.console(stdout, err), Long.MAX_VALUE);
     }
 
     /**
-     * As {@link #run(Plan, Path, boolean, PrintStream, PrintStream)}, stopping after step {@code stopAfter} as if
-     * killed (no final save; {@link Stopped} is thrown): a testing aid for crash safety.
+     * Loads the data, trains (or resumes) and writes the run directory {@code out}: a checkpoint every
+     * {@code checkpointEvery} steps and at the end, each written atomically; the training log; the loss plot.
+     *
+     * @param resume continue the run in {@code out} from its last checkpoint ({@code plan} from {@link #resumePlan})
+     * @param listener progress, messages and cancellation; {@link TrainingListener#NONE} for none
+     * @throws InvalidRequestException if the data does not fit the plan (labels for a conditional run)
+     * @throws DdpmException for unreadable data or an unwritable run directory, with a one-line message
      */
-    public static void run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
+    public static Outcome run(Plan plan, Path out, boolean resume, TrainingListener listener) {
+        return run(plan, out, resume, listener, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(Plan, Path, boolean, TrainingListener)}, stopping after step {@code stopAfter} as if killed (no
+     * final save; {@link Stopped} is thrown): a testing aid for crash safety.
+     */
+    public static Outcome run(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter) {
+        return run(plan, out, resume, TrainingListener.console(stdout, err), stopAfter);
+    }
+
+    private static Outcome run(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter) {
         TrainConfig tc = plan.train();
-        ImageSet all = Datasets.load(tc.data().spec(), tc.data().size(), tc.data().channels(), err);
+        ImageSet all = Datasets.load(tc.data().spec(), tc.data().size(), tc.data().channels(), lines(listener::onMessage));
         ImageSet data = tc.data().digit() == null ? all : all.filterLabel(tc.data().digit());
         if (data.height() != data.width()) {
             throw new DdpmException("images must be square, got " + data.height() + "x" + data.width());
@@ -412,11 +447,29 @@ public final class Training {
                     + " images, but " + tc.data().spec() + " now holds " + data.channels() + "x" + data.height());
         }
         try (RunLock lock = RunLock.acquire(out)) {
-            trainLocked(plan, out, resume, stdout, err, stopAfter, tc, data, mc);
+            return trainLocked(plan, out, resume, listener, stopAfter, tc, data, mc);
         }
     }
 
-    private static void trainLocked(Plan plan, Path out, boolean resume, PrintStream stdout, PrintStream err, long stopAfter,
+    /** A stream whose every line goes to {@code sink}, for the parts of the library that warn on a stream. */
+    private static PrintStream lines(java.util.function.Consumer<String> sink) {
+        return new PrintStream(new java.io.ByteArrayOutputStream() {
+            @Override
+            public synchronized void flush() {
+                String s = toString(StandardCharsets.UTF_8);
+                int from = 0;
+                for (int nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {
+                    sink.accept(s.substring(from, nl));
+                    from = nl + 1;
+                }
+                String rest = s.substring(from);
+                reset();
+                writeBytes(rest.getBytes(StandardCharsets.UTF_8));
+            }
+        }, true, StandardCharsets.UTF_8);
+    }
+
+    private static Outcome trainLocked(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter,
             TrainConfig tc, ImageSet data, ModelConfig mc) {
         Rng rng = new Rng(tc.seed());
         JsonObject extra = new JsonObject();
@@ -436,20 +489,19 @@ public final class Training {
             if (resume) {
                 TrainerCheckpoint.restore(Run.open(out), trainer);
                 TrainLog.truncate(out.resolve(Run.LOG), trainer.stepCount());
-                stdout.printf(Locale.ROOT, "resuming %s at step %d of %d%n", out, trainer.stepCount(), trainer.totalSteps());
+                listener.onMessage(String.format(Locale.ROOT, "resuming %s at step %d of %d", out, trainer.stepCount(), trainer.totalSteps()));
             } else {
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
                 dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
             }
-            stdout.printf(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d%n",
-                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), tc.budget(), tc.optimiser().batchSize());
+            listener.onMessage(String.format(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d",
+                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), tc.budget(), tc.optimiser().batchSize()));
             if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
-                stdout.println("nothing to do: the run already finished its budget");
-                return;
+                listener.onMessage("nothing to do: the run already finished its budget");
+                return new Outcome(trainer.stepCount(), trainer.totalSteps(), true);
             }
             try (BufferedWriter log = Files.newBufferedWriter(out.resolve(Run.LOG), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                ProgressBar bar = new ProgressBar(err, "train", "step");
                 trainer.run(new TrainListener() {
                     @Override
                     public void onStep(long step, long total, int epoch, double loss, double ips) {
@@ -459,7 +511,7 @@ public final class Training {
                         } catch (IOException e) {
                             throw new DdpmException("cannot write the training log in " + out + ": " + AtomicFiles.describe(e));
                         }
-                        bar.update(step, total, String.format(Locale.ROOT, "epoch %d | loss %.4f | %.0f img/s", epoch, loss, ips));
+                        listener.onStep(step, total, epoch, loss, ips);
                     }
                 }, t -> {
                     long s = t.stepCount();
@@ -467,7 +519,8 @@ public final class Training {
                     if (plan.sampleEvery() > 0 && (s % plan.sampleEvery() == 0 || last)) {
                         writePreview(t, plan.diffusion(), mc, out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
                     }
-                    if (last || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
+                    boolean cancel = !last && listener.cancelled();
+                    if (last || cancel || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
                         flushLog(log, out);
                         TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
                     }
@@ -483,23 +536,31 @@ public final class Training {
                         }
                         throw new Stopped();
                     }
+                    if (cancel) {
+                        throw new Cancelled();
+                    }
                 });
+            } catch (Cancelled c) {
+                // saved at this step above
             } catch (IOException e) {
                 throw new DdpmException("cannot write " + out.resolve(Run.LOG) + ": " + AtomicFiles.describe(e));
             }
             if (trainer.skippedBatches() > 0) {
-                err.println("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
+                listener.onMessage("warning: skipped " + trainer.skippedBatches() + " batches with a non-finite loss");
             }
             if (trainer.skippedGradients() > 0) {
-                err.println("warning: skipped " + trainer.skippedGradients() + " updates whose gradients were not finite");
+                listener.onMessage("warning: skipped " + trainer.skippedGradients() + " updates whose gradients were not finite");
             }
-            if (plan.guideAt() > trainer.stepCount()) {
-                err.println("warning: no guide kept in " + out.resolve(GUIDE) + ": the run ended at step " + trainer.stepCount()
+            boolean finished = trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps();
+            if (finished && plan.guideAt() > trainer.stepCount()) {
+                listener.onMessage("warning: no guide kept in " + out.resolve(GUIDE) + ": the run ended at step " + trainer.stepCount()
                         + ", before guide-at step " + plan.guideAt());
             }
             writeLossCurve(out);
-            stdout.printf(Locale.ROOT, "trained %d steps in %s; peak RSS %.0f MiB%n", trainer.stepCount(),
-                    ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB());
+            listener.onMessage(String.format(Locale.ROOT, finished ? "trained %d steps in %s; peak RSS %.0f MiB"
+                    : "cancelled after step %d (" + trainer.totalSteps() + " planned) in %s; peak RSS %.0f MiB; the checkpoint resumes from there",
+                    trainer.stepCount(), ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB()));
+            return new Outcome(trainer.stepCount(), trainer.totalSteps(), finished);
         }
     }
 

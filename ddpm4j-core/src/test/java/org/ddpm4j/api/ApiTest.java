@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.ddpm4j.data.TinyData;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.image.Pixels;
@@ -41,6 +43,55 @@ class ApiTest {
         Training.run(recipe.batch(4).base(8).mults(1, 2).blocks(1).plan(), out, false,
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertTrue(Files.exists(out.resolve(org.ddpm4j.checkpoint.Run.CHECKPOINT)), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aCancelledTrainingSavesItsStepAndResumesToTheWeightsOfAnUninterruptedOne() throws Exception {
+        Training.Recipe recipe = Training.unet().data("idx:" + data).digit(1).steps(6).batch(4).base(8).mults(1, 2).blocks(1)
+                .sampleEvery(0).checkpointEvery(0);
+        Path whole = dir.resolve("whole");
+        Path cut = dir.resolve("cut");
+        List<Long> seen = new ArrayList<>();
+        List<String> said = new ArrayList<>();
+        Training.Outcome full = Training.run(recipe.plan(), whole, false, new TrainingListener() {
+            @Override
+            public void onStep(long step, long total, int epoch, double loss, double ips) {
+                seen.add(step);
+                assertEquals(6, total);
+                assertTrue(Double.isFinite(loss));
+            }
+
+            @Override
+            public void onMessage(String line) {
+                said.add(line);
+            }
+        });
+        assertEquals(new Training.Outcome(6, 6, true), full);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seen);
+        assertTrue(said.get(0).startsWith("training "), said.toString());
+        assertTrue(said.get(said.size() - 1).startsWith("trained 6 steps"), said.toString());
+
+        Training.Outcome stopped = Training.run(recipe.plan(), cut, false, new TrainingListener() {
+            long step;
+
+            @Override
+            public void onStep(long step, long total, int epoch, double loss, double ips) {
+                this.step = step;
+            }
+
+            @Override
+            public boolean cancelled() {
+                return step >= 3;
+            }
+        });
+        assertEquals(new Training.Outcome(3, 6, false), stopped);
+        assertEquals(3, org.ddpm4j.checkpoint.Run.open(cut).stateSection().get("step").getAsLong(), "saved at the cancelled step");
+        assertEquals(new Training.Outcome(6, 6, true), Training.run(Training.resumePlan(cut), cut, true, TrainingListener.NONE));
+        try (DiffusionModel a = DiffusionModel.open(whole, DiffusionModel.Weights.RAW);
+                DiffusionModel b = DiffusionModel.open(cut, DiffusionModel.Weights.RAW)) {
+            Generation g = Generation.builder().count(2).steps(3).seed(5).build();
+            assertArrayEquals(a.generate(g).values(), b.generate(g).values(), 0f, "cancel + resume = one uninterrupted run");
+        }
     }
 
     @Test
