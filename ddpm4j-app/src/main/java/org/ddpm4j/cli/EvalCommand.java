@@ -1,16 +1,11 @@
 package org.ddpm4j.cli;
 
-import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.api.DiffusionModel;
 import org.ddpm4j.api.Evaluation;
 import org.ddpm4j.api.Generation;
-import org.ddpm4j.pipeline.Guidance;
-import org.ddpm4j.sampler.SamplerConfig;
-import org.ddpm4j.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,9 +29,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "500", description = "Images to generate. Default: ${DEFAULT-VALUE}.")
     int n;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
     @Option(names = "--batch", defaultValue = "250", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
     int batch;
 
@@ -47,11 +39,8 @@ final class EvalCommand implements Callable<Integer> {
             + "(the floor that FID can reach at this --n).")
     boolean real;
 
-    @Option(names = "--class", description = "Conditional runs: a class (an index, or name:FOLDER; a non-numeric folder name also works), or 'all' (default) for --n images of every class.")
-    String classOption;
-
-    @picocli.CommandLine.Mixin
-    GuidanceOptions guidance = new GuidanceOptions();
+    @Mixin
+    RequestOptions request = new RequestOptions();
 
     @Option(names = "--meter", defaultValue = "3", description = "Meter version: 3 (default), or 2 for numbers measured "
             + "before 2026-11-28 (a weaker classifier; scores of different meters are not comparable).")
@@ -65,115 +54,16 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1 || batch > 4096) {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
-        Generation.Builder b = samplerOptions.apply(Generation.builder().seed(seed).batch(batch));
+        Generation.Builder b = samplerOptions.apply(Generation.builder().batch(batch));
         try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
-            boolean conditional = model.conditional();
-            String cls = conditional && classOption == null ? "all" : classOption;
-            Conditioning.check(conditional, cls, guidance);
-            Conditioning.classes(b, model, cls);
-            try (DiffusionModel weak = guidance.openGuide(model, samplerOptions.weights())) {
-                Generation g = b.guide(guidance.guide(weak)).build();
+            String cls = model.conditional() && request.classOption == null ? "all" : request.classOption;
+            try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
+                Generation g = request.request(b, model, weak, cls);
                 Evaluation e = Evaluation.builder().count(n).settings(g).meter(meterVersion).realImages(real).build();
                 Evaluation.Result r = model.evaluate(e, main.err, SampleCommand.progress(main.err, "sample", null));
-                report(model, g, r, weak != null);
+                new EvalReport(run, real, request.seed, request.guidance.guideRun).print(main.out, model, g, r, weak != null);
             }
         }
         return 0;
-    }
-
-    /** The JSON line and the table of one evaluation. */
-    private void report(DiffusionModel model, Generation g, Evaluation.Result r, boolean autoguided) {
-        SamplerConfig sc = model.samplerSettings(g);
-        int steps = model.steps(g);
-        boolean conditional = model.conditional();
-        JsonObject j = new JsonObject();
-        j.addProperty("run", run.toString());
-        j.addProperty("model", real ? "real images" : model.architecture());
-        j.addProperty("sampler", real ? "none" : sc.kind().id());
-        j.addProperty("steps", real ? 0 : steps);
-        if (!real && sc.kind() == SamplerConfig.Kind.DDIM) {
-            j.addProperty("eta", sc.eta());
-        }
-        if (!real) {
-            j.addProperty("weights", model.weights() == DiffusionModel.Weights.EMA ? "ema" : "raw");
-        }
-        j.addProperty("n", r.images());
-        j.addProperty("fid", round(r.fid(), 3));
-        j.addProperty("meter", r.meter());
-        j.addProperty("meter_held_out_accuracy", round(r.meterHeldOutAccuracy(), 4));
-        if (!real && (conditional || autoguided)) {
-            addGuidance(j, g.guide().settings(), autoguided);
-        }
-        StringBuilder table = new StringBuilder();
-        if (conditional) {
-            com.google.gson.JsonArray per = new com.google.gson.JsonArray();
-            for (int c = 0; c < r.classAccuracy().size(); c++) {
-                double a = r.classAccuracy().get(c);
-                if (!Double.isNaN(a)) {
-                    per.add(round(a, 4));
-                    table.append(String.format(Locale.ROOT, "  class %-3d accuracy %6.2f%%%n", c, 100 * a));
-                }
-            }
-            j.addProperty("accuracy", round(r.accuracy(), 4));
-            j.add("class_accuracy", per);
-        } else if (!Double.isNaN(r.accuracy())) {
-            j.addProperty("accuracy", round(r.accuracy(), 4));
-        }
-        j.addProperty("images_per_s", round(r.imagesPerSecond(), 2));
-        j.addProperty("seed", seed);
-        main.out.println(Json.GSON.toJson(j));
-        String meterLine = String.format(Locale.ROOT, "  meter           %d (its classifier reads %.2f%% of held-out real images correctly)%n",
-                r.meter(), 100 * r.meterHeldOutAccuracy());
-        Guidance w = g.guide().settings();
-        double a = w.weight(Guidance.Away.WEAK_NETWORK);
-        double cf = w.weight(Guidance.Away.UNCONDITIONAL);
-        if (!conditional) {
-            main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%s%n"
-                            + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
-                            + "  class accuracy  %s%n  sampling        %.2f images/s%n%s",
-                    run, sc.kind().id(), steps, !autoguided ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", a, guidance.guideRun),
-                    r.images(), seed, r.fid(), r.reference(),
-                    Double.isNaN(r.accuracy()) ? "n/a (the run has no single class)"
-                            : String.format(Locale.ROOT, "%.2f%% drawn as %d", 100 * r.accuracy(), r.targetClass()),
-                    r.imagesPerSecond(), meterLine);
-            return;
-        }
-        String how = real ? "none: real images of the run's data" : String.format(Locale.ROOT,
-                "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.kind().id(), steps,
-                autoguided ? a : cf, w.rescale(), w.from(), w.to(), w.parallel(),
-                !autoguided ? "" : ", guide run " + guidance.guideRun
-                        + (cf > 0 ? String.format(Locale.ROOT, " plus classifier-free %.2f", cf) : ""));
-        main.out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s%n"
-                        + "  images          %d (seed %d)%n  domain FID      %.3f   (against %s)%n  mean accuracy   %.2f%%%n%s"
-                        + "  sampling        %.2f images/s%n%s",
-                run, how, r.images(), seed, r.fid(), r.reference(), 100 * r.accuracy(), table, r.imagesPerSecond(), meterLine);
-    }
-
-    /**
-     * The guidance fields of an eval line: {@code guidance} is the flag's weight (autoguidance's with a guide run,
-     * else classifier-free), {@code cfg} the classifier-free weight added to autoguidance, {@code guide_run} the
-     * autoguidance network.
-     */
-    private void addGuidance(JsonObject j, Guidance g, boolean autoguided) {
-        j.addProperty("guidance", g.weight(autoguided ? Guidance.Away.WEAK_NETWORK : Guidance.Away.UNCONDITIONAL));
-        j.addProperty("guidance_rescale", g.rescale());
-        com.google.gson.JsonArray interval = new com.google.gson.JsonArray();
-        interval.add(g.from());
-        interval.add(g.to());
-        j.add("guidance_interval", interval);
-        if (g.parallel() != Guidance.DEFAULT_PARALLEL) {
-            j.addProperty("guidance_parallel", g.parallel());
-        }
-        if (autoguided && g.weight(Guidance.Away.UNCONDITIONAL) > 0) {
-            j.addProperty("cfg", g.weight(Guidance.Away.UNCONDITIONAL));
-        }
-        if (autoguided) {
-            j.addProperty("guide_run", guidance.guideRun.toString());
-        }
-    }
-
-    private static double round(double v, int digits) {
-        double f = Math.pow(10, digits);
-        return Math.round(v * f) / f;
     }
 }

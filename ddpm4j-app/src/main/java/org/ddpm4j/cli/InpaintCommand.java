@@ -44,11 +44,8 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_CANDIDATES, description = "Candidate completions. Default: ${DEFAULT-VALUE}.")
     int n;
 
-    @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric folder name also works).")
-    String classOption;
-
     @picocli.CommandLine.Mixin
-    GuidanceOptions guidance = new GuidanceOptions();
+    RequestOptions request = new RequestOptions();
 
     @Option(names = "--sampler", defaultValue = "ddpm", description = "ddpm or ddim (multistep solvers cannot resample). Default: ${DEFAULT-VALUE}.")
     String sampler;
@@ -58,9 +55,6 @@ final class InpaintCommand implements Callable<Integer> {
 
     @Option(names = "--resample", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_RESAMPLE, description = "RePaint resampling jumps per step (1 = none). Default: ${DEFAULT-VALUE}.")
     int resample;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
 
     @Override
     public Integer call() {
@@ -84,14 +78,14 @@ final class InpaintCommand implements Callable<Integer> {
             channels = model.channels();
             img = Images.toTensor(inPic, channels, size, "the image");
             m = Images.toMask(maskPic, size);
-            Conditioning.check(model.conditional(), classOption, guidance);
+            Conditioning.check(model.conditional(), request.classOption, request.guidance);
             Inpainting.Builder b = Inpainting.of(inPic, maskPic).count(n).sampler(SamplerKind.of(sampler)).steps(steps)
-                    .resample(resample).seed(seed);
-            if (classOption != null) {
-                b.classIndex(Conditioning.classIndex(model, classOption));
+                    .resample(resample).seed(request.seed);
+            if (request.classOption != null) {
+                b.classIndex(Conditioning.classIndex(model, request.classOption));
             }
-            try (DiffusionModel weak = guidance.openGuide(model, DiffusionModel.Weights.EMA)) {
-                result = model.inpaint(b.guide(guidance.guide(weak)).build(), SampleCommand.progress(main.err, "inpaint", null));
+            try (DiffusionModel weak = request.openGuide(model, DiffusionModel.Weights.EMA)) {
+                result = model.inpaint(b.guide(request.guidance.guide(weak)).build(), SampleCommand.progress(main.err, "inpaint", null));
             }
         }
         result.writePngs(out);

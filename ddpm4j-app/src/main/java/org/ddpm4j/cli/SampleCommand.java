@@ -34,20 +34,14 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory for the PNGs.")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives the same images. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
     @Option(names = "--batch", defaultValue = "64", description = "Images generated at once. Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @picocli.CommandLine.Mixin
     SamplerOptions samplerOptions = new SamplerOptions();
 
-    @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric folder name also works), or 'all' for --n images of every class.")
-    String classOption;
-
     @picocli.CommandLine.Mixin
-    GuidanceOptions guidance = new GuidanceOptions();
+    RequestOptions request = new RequestOptions();
 
     @Option(names = "--gif", description = "Also write an animated GIF of the denoising (x_t beside the predicted x0) of the first batch.")
     Path gif;
@@ -60,13 +54,11 @@ final class SampleCommand implements Callable<Integer> {
         if (batch < 1 || batch > 4096) {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
-        Generation.Builder b = samplerOptions.apply(Generation.builder().count(n).seed(seed).batch(batch));
+        Generation.Builder b = samplerOptions.apply(Generation.builder().count(n).batch(batch));
         AtomicFiles.ensureDirectory(out);
         try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
-            Conditioning.check(model.conditional(), classOption, guidance);
-            Conditioning.classes(b, model, classOption);
-            try (DiffusionModel weak = guidance.openGuide(model, samplerOptions.weights())) {
-                Generation g = b.guide(guidance.guide(weak)).build();
+            try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
+                Generation g = request.request(b, model, weak, request.classOption);
                 int steps = model.steps(g);
                 int total = g.everyClass() ? n * model.classes() : n;
                 Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), model.channels(), model.size(), steps);
@@ -79,7 +71,7 @@ final class SampleCommand implements Callable<Integer> {
                 }
             }
         }
-        main.out.printf(Locale.ROOT, "wrote %s images and grid.png to %s%n", Conditioning.all(classOption) ? n + " x all classes" : n, out);
+        main.out.printf(Locale.ROOT, "wrote %s images and grid.png to %s%n", Conditioning.all(request.classOption) ? n + " x all classes" : n, out);
         return 0;
     }
 

@@ -1,11 +1,14 @@
 package org.ddpm4j.cli;
 
+import static org.ddpm4j.cli.DataOptions.set;
+
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ddpm4j.DdpmException;
 import org.ddpm4j.api.Training;
 import org.ddpm4j.checkpoint.Run;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -24,27 +27,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.")
     boolean resume;
 
-    @Option(names = "--data", defaultValue = "mnist", description = "Dataset: mnist (embedded), idx:DIR (MNIST-format files) or "
-            + "folder:DIR (PNG/JPEG/GIF/BMP pictures; subfolders are classes). Default: ${DEFAULT-VALUE}.")
-    String data;
-
-    @Option(names = "--size", description = "folder: data: side of the square training images (short-side resize, centre crop; default 32).")
-    Integer size;
-
-    @Option(names = "--channels", description = "folder: data: 1 (gray) or 3 (RGB); default: inferred from the pictures.")
-    Integer channels;
-
-    @Option(names = "--flip", negatable = true, description = "Random horizontal flips of training images (default: on for folder: data, off otherwise).")
-    Boolean flip;
-
-    @Option(names = "--digit", description = "Train on this class only (default: all classes).")
-    Integer digit;
-
-    @Option(names = "--conditional", description = "Train a class-conditional U-Net on all classes (for --class and --guidance at sampling).")
-    boolean conditional;
-
-    @Option(names = "--p-uncond", defaultValue = "0.1", description = "With --conditional: probability of dropping the label. Default: ${DEFAULT-VALUE}.")
-    double pUncond;
+    @Mixin
+    DataOptions dataOptions = new DataOptions();
 
     @Option(names = "--model", defaultValue = "unet", description = "Network: unet or seed. Default: ${DEFAULT-VALUE}.")
     String model;
@@ -79,33 +63,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ema", description = "EMA decay of the weights, 0 = off (seed: 0; unet: 0.999).")
     Double ema;
 
-    @Option(names = "--schedule", description = "Noise schedule: linear, cosine or sigmoid (seed: linear; unet: cosine).")
-    String schedule;
-
-    @Option(names = "--prediction", description = "Network target: eps, x0 or v (seed: eps; unet: v).")
-    String prediction;
-
-    @Option(names = "--min-snr", description = "min-SNR-gamma loss weighting, 0 = off (seed: 0; unet: 5; conditional unet: 0).")
-    Double minSnr;
-
-    @Option(names = "--base", description = "U-Net base channels (default: 32).")
-    Integer base;
-
-    @Option(names = "--mults", split = ",", description = "U-Net channel multipliers per level (default: 1,2,2).")
-    int[] mults;
-
-    @Option(names = "--blocks", description = "U-Net residual blocks per level (default: 2).")
-    Integer blocks;
-
-    @Option(names = "--attention", split = ",", description = "U-Net levels with self-attention (default: the lowest).")
-    int[] attention;
-
-    @Option(names = "--dropout", description = "U-Net dropout (default: 0).")
-    Float dropout;
-
-    @Option(names = "--scale-shift", description = "U-Net residual blocks scale and shift their GroupNorm by the time"
-            + " (and class) embedding, GN(h) * (1 + s) + b, instead of adding it (default: off).")
-    boolean scaleShift;
+    @Mixin
+    NetworkOptions networkOptions = new NetworkOptions();
 
     @Option(names = "--skip-nonfinite", description = "Skip batches whose loss is NaN or infinite instead of stopping.")
     boolean skipNonFinite;
@@ -153,83 +112,20 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The flags onto the API's recipe; every default lives there. */
     private Training.Recipe recipe() {
-        Training.Recipe r = Training.recipe(model).data(data).conditional(conditional).pUncond(pUncond).seed(seed)
-                .scaleShift(scaleShift).skipNonFinite(skipNonFinite);
-        if (digit != null) {
-            r.digit(digit);
-        }
-        if (epochs != null) {
-            r.epochs(epochs);
-        }
-        if (steps != null) {
-            r.steps(steps);
-        }
-        if (minutes != null) {
-            r.minutes(minutes);
-        }
-        if (batch != null) {
-            r.batch(batch);
-        }
-        if (lr != null) {
-            r.lr(lr);
-        }
-        if (warmup != null) {
-            r.warmup(warmup);
-        }
-        if (cosine != null) {
-            r.cosine(cosine);
-        }
-        if (weightDecay != null) {
-            r.weightDecay(weightDecay);
-        }
-        if (clip != null) {
-            r.clip(clip);
-        }
-        if (ema != null) {
-            r.ema(ema);
-        }
-        if (schedule != null) {
-            r.schedule(schedule);
-        }
-        if (prediction != null) {
-            r.prediction(prediction);
-        }
-        if (minSnr != null) {
-            r.minSnr(minSnr);
-        }
-        if (base != null) {
-            r.base(base);
-        }
-        if (mults != null) {
-            r.mults(mults);
-        }
-        if (blocks != null) {
-            r.blocks(blocks);
-        }
-        if (attention != null) {
-            r.attention(attention);
-        }
-        if (dropout != null) {
-            r.dropout(dropout);
-        }
-        if (sampleEvery != null) {
-            r.sampleEvery(sampleEvery);
-        }
-        if (checkpointEvery != null) {
-            r.checkpointEvery(checkpointEvery);
-        }
-        if (guideAt != null) {
-            r.guideAt(guideAt);
-        }
-        if (size != null) {
-            r.size(size);
-        }
-        if (channels != null) {
-            r.channels(channels);
-        }
-        if (flip != null) {
-            r.flip(flip);
-        }
+        Training.Recipe r = networkOptions.apply(dataOptions.apply(Training.recipe(model))).seed(seed).skipNonFinite(skipNonFinite);
+        set(epochs, r::epochs);
+        set(steps, r::steps);
+        set(minutes, r::minutes);
+        set(batch, r::batch);
+        set(lr, r::lr);
+        set(warmup, r::warmup);
+        set(cosine, r::cosine);
+        set(weightDecay, r::weightDecay);
+        set(clip, r::clip);
+        set(ema, r::ema);
+        set(sampleEvery, r::sampleEvery);
+        set(checkpointEvery, r::checkpointEvery);
+        set(guideAt, r::guideAt);
         return r;
     }
 }

@@ -1,0 +1,35 @@
+package org.ddpm4j.cli;
+
+import org.ddpm4j.api.DiffusionModel;
+import org.ddpm4j.api.Generation;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The request flags shared by {@code sample}, {@code eval} and {@code inpaint}: seed, class and guidance. */
+final class RequestOptions {
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed; image i depends only on the seed, i and its class. "
+            + "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--class", description = "For a conditional run: the class to draw (an index, or name:FOLDER; a non-numeric "
+            + "folder name also works); sample and eval also take 'all' for --n images of every class (eval's default).")
+    String classOption;
+
+    @Mixin
+    GuidanceOptions guidance = new GuidanceOptions();
+
+    /** The model of {@code --guide-run}, checked against {@code model}; null without the flag. The caller closes it. */
+    DiffusionModel openGuide(DiffusionModel model, DiffusionModel.Weights weights) {
+        return guidance.openGuide(model, weights);
+    }
+
+    /**
+     * The generation request of {@code b} with these flags: the seed, the class {@code cls} (checked against the model
+     * with the guidance flags, in the CLI's words) and the guide, autoguided by {@code weak} if not null.
+     */
+    Generation request(Generation.Builder b, DiffusionModel model, DiffusionModel weak, String cls) {
+        Conditioning.check(model.conditional(), cls, guidance);
+        return Conditioning.classes(b.seed(seed), model, cls).guide(guidance.guide(weak)).build();
+    }
+}
