@@ -11,6 +11,6 @@ seed=${2:-1}
 ./ddpm --version >/dev/null
 work=runs/killtest
 rm -rf "$work"
-mvn -q -B -DskipTests test-compile # the harness lives with the tests (ddpm4j-app/src/test)
+mvn -q -B -DskipTests test-compile # the harness lives with the tests (ddpm4j-cli/src/test)
 java -cp "target/test-classes:target/ddpm4j.jar:target/lib/*" org.ddpm4j.reliability.KillTest "$work" "$kills" "$seed" \
   --data mnist --digit 1 --steps 300 --batch 16 --base 16 --checkpoint-every 5 --sample-every 0 --seed 5

@@ -16,7 +16,7 @@ trap 'kill $launcher 2>/dev/null || true' EXIT
 for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 1; done
 pid=$launcher # ./ddpm execs java: the launcher PID is the server
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' /proc/$pid/status; }
-mvn -q -B -DskipTests test-compile # the load client lives with the tests (ddpm4j-app/src/test)
+mvn -q -B -DskipTests test-compile # the load client lives with the tests (ddpm4j-cli/src/test)
 cp="target/test-classes:target/ddpm4j.jar:target/lib/*"
 java -cp "$cp" org.ddpm4j.studio.LoadTest "http://127.0.0.1:$port" "$run" 1 "$steps" "$count" > "$out/warmup.json"
 sleep 5

@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.ddpm4j.cli.CliTest;
-import org.ddpm4j.cli.Main;
+import org.ddpm4j.api.Training;
+import org.ddpm4j.data.TinyData;
 
 /**
  * Shared by the studio tests: a runs directory with two tiny runs trained once per test JVM (a
@@ -33,23 +30,20 @@ final class StudioFixture {
     static synchronized Path runs() throws IOException {
         if (runs == null) {
             Path dir = Files.createTempDirectory("ddpm4j-studio");
-            Path data = CliTest.tinyData(dir);
+            Path data = TinyData.idx(dir);
             Path root = Files.createDirectories(dir.resolve("runs"));
-            train(data, root.resolve("cond"), "--conditional");
-            train(data, root.resolve("plain"), "--digit", "1");
+            train(Training.unet().data("idx:" + data).conditional(true), root.resolve("cond"));
+            train(Training.unet().data("idx:" + data).digit(1), root.resolve("plain"));
             runs = root;
         }
         return runs;
     }
 
-    private static void train(Path data, Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--data", "idx:" + data, "--steps", "3", "--batch", "4", "--base", "8",
-                "--mults", "1,2", "--blocks", "1", "--out", out.toString()));
-        args.addAll(List.of(extra));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8),
-                args.toArray(String[]::new));
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+    /** A tiny U-Net for 3 steps at batch 4, trained through the library as ./ddpm train would. */
+    private static void train(Training.Recipe recipe, Path out) {
+        Training.Outcome done = Training.run(recipe.steps(3).batch(4).base(8).mults(1, 2).blocks(1).plan(), out, false,
+                org.ddpm4j.api.TrainingListener.NONE);
+        assertEquals(true, done.finished());
     }
 
     static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layers of docs/architecture.md, read from the sources of both modules: no package refers to one of a
+ * The layers of docs/architecture.md, read from the sources of all three modules: no package refers to one of a
  * higher layer (the studio never to the CLI; the CLI, at the top, starts the studio for {@code ./ddpm serve}),
- * and the library module ddpm4j-core holds exactly the layers up to the API.
+ * and each module holds exactly its layers: ddpm4j-core up to the API, ddpm4j-studio the studio, ddpm4j-cli the CLI.
  */
 class LayeringTest {
 
@@ -27,15 +27,17 @@ class LayeringTest {
             Map.entry("data", 5), Map.entry("config", 5), Map.entry("checkpoint", 5), Map.entry("image", 5), Map.entry("train", 6), Map.entry("eval", 6),
             Map.entry("api", 7), Map.entry("studio", 8), Map.entry("cli", 9));
 
-    /** The highest layer of the library module; the application module holds the layers above it. */
-    static final int CORE_TOP = 7;
+    /** The module of each layer: the library up to the API, then the studio, then the CLI. */
+    static String moduleOf(int layer) {
+        return layer <= 7 ? "ddpm4j-core" : layer == 8 ? "ddpm4j-studio" : "ddpm4j-cli";
+    }
 
     private static final Pattern REF = Pattern.compile("org\\.ddpm4j\\.([a-z]+)\\.[A-Za-z]");
 
     @Test
     void noPackageRefersToAHigherLayer() throws IOException {
         List<String> violations = new ArrayList<>();
-        for (String module : List.of("ddpm4j-core", "ddpm4j-app")) {
+        for (String module : List.of("ddpm4j-core", "ddpm4j-studio", "ddpm4j-cli")) {
             Path root = Path.of(module, "src/main/java/org/ddpm4j");
             try (Stream<Path> files = Files.walk(root)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
@@ -43,8 +45,8 @@ class LayeringTest {
                     String pkg = rel.getNameCount() > 1 ? rel.getName(0).toString() : "";
                     Integer own = LAYER.get(pkg);
                     assertTrue(own != null, "package " + pkg + " has no layer in docs/architecture.md and this test");
-                    if ((own <= CORE_TOP) != module.equals("ddpm4j-core")) {
-                        violations.add(module + "/" + rel + ": layer " + own + " belongs in the other module");
+                    if (!moduleOf(own).equals(module)) {
+                        violations.add(module + "/" + rel + ": layer " + own + " belongs in " + moduleOf(own));
                     }
                     // string literals and comments are not references
                     String code = Files.readString(f, StandardCharsets.UTF_8).replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"")
@@ -72,6 +74,9 @@ class LayeringTest {
         for (String dep : List.of("picocli", "javalin", "slf4j-nop", "selenium")) {
             assertTrue(!core.contains(dep), "ddpm4j-core/pom.xml names " + dep);
         }
+        String studio = Files.readString(Path.of("ddpm4j-studio/pom.xml"), StandardCharsets.UTF_8);
+        assertTrue(!studio.contains("picocli"), "the studio module does not need the CLI's parser");
+        assertTrue(!studio.contains("<artifactId>ddpm4j-cli</artifactId>"), "the studio module does not depend on the CLI");
         String example = Files.readString(Path.of("examples/quickstart/pom.xml"), StandardCharsets.UTF_8);
         assertTrue(example.contains("<artifactId>ddpm4j-core</artifactId>"), "the example depends on the library module");
     }
