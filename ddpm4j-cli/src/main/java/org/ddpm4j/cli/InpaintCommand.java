@@ -68,16 +68,10 @@ final class InpaintCommand implements Callable<Integer> {
         BufferedImage inPic = Images.read(image, INPUT_PIXELS);
         BufferedImage maskPic = Images.read(mask, INPUT_PIXELS);
         AtomicFiles.ensureDirectory(out);
-        float[] img;
-        float[] m;
         GeneratedImages result;
-        int size;
-        int channels;
         try (DiffusionModel model = DiffusionModel.open(run)) {
-            size = model.size();
-            channels = model.channels();
-            img = Images.toTensor(inPic, channels, size, "the image");
-            m = Images.toMask(maskPic, size);
+            Images.toTensor(inPic, model.channels(), model.size(), "the image"); // in the reader's words, before any work
+            Images.toMask(maskPic, model.size());
             Conditioning.check(model.conditional(), request.classOption, request.guidance);
             Inpainting.Builder b = Inpainting.of(inPic, maskPic).count(n).sampler(SamplerKind.of(sampler)).steps(steps)
                     .resample(resample).seed(request.seed);
@@ -89,16 +83,11 @@ final class InpaintCommand implements Callable<Integer> {
             }
         }
         result.writePngs(out);
-        List<BufferedImage> pics = result.images();
-        List<BufferedImage> panel = new ArrayList<>();
-        panel.add(Images.toImage(img, 0, channels, size, size));
-        panel.add(Images.maskImage(m, size));
-        panel.addAll(pics);
         List<String> captions = new ArrayList<>(List.of("input", "mask"));
         for (int i = 0; i < n; i++) {
             captions.add("#" + i);
         }
-        Images.writePng(Images.captioned(panel, captions, Math.max(2, 112 / size)), out.resolve("panel.png"));
+        Images.writePng(Images.captioned(result.panel(), captions, Math.max(2, 112 / result.size())), out.resolve("panel.png"));
         main.out.printf(Locale.ROOT, "wrote %d completions and panel.png to %s%n", n, out);
         return 0;
     }

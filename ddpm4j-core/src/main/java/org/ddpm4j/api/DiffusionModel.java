@@ -300,7 +300,7 @@ public final class DiffusionModel implements AutoCloseable {
         float[] mask = Images.toMask(r.mask(), mc.size());
         float[] out = pipeline(Defaults.inpaintingSampler(r.sampler()).build(diffusion), diffusion, r.guide())
                 .inpaint(image, mask, r.count(), r.steps(), r.resample(), new Rng(r.seed()), adapt(listener, 1), cls, r.guide().settings());
-        return new GeneratedImages(out, r.count(), mc.channels(), mc.size());
+        return GeneratedImages.inpainted(out, r.count(), mc.channels(), mc.size(), image, mask);
     }
 
     /**

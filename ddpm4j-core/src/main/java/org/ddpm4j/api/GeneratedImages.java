@@ -15,12 +15,39 @@ public final class GeneratedImages {
     private final int count;
     private final int channels;
     private final int size;
+    private final float[] input; // an inpainting's picture and mask as the model read them; null for a generation
+    private final float[] mask;
 
     GeneratedImages(float[] values, int count, int channels, int size) {
+        this(values, count, channels, size, null, null);
+    }
+
+    private GeneratedImages(float[] values, int count, int channels, int size, float[] input, float[] mask) {
         this.values = values;
         this.count = count;
         this.channels = channels;
         this.size = size;
+        this.input = input;
+        this.mask = mask;
+    }
+
+    /** The completions of an inpainting of {@code input} under {@code mask} (1 = regenerated), as the model read them. */
+    static GeneratedImages inpainted(float[] values, int count, int channels, int size, float[] input, float[] mask) {
+        return new GeneratedImages(values, count, channels, size, input, mask);
+    }
+
+    /**
+     * For an inpainting: the picture as the model read it, the mask as it was read (white = regenerated), then
+     * every completion, the row {@code ./ddpm inpaint} and the studio show. For a generation: the images.
+     */
+    public List<BufferedImage> panel() {
+        List<BufferedImage> out = new java.util.ArrayList<>();
+        if (input != null) {
+            out.add(Images.toImage(input, 0, channels, size, size));
+            out.add(Images.maskImage(mask, size));
+        }
+        out.addAll(images());
+        return out;
     }
 
     public int count() {

@@ -205,6 +205,14 @@ class ApiTest {
                     }
                 }
             }
+            java.util.List<BufferedImage> panel = r.panel();
+            assertEquals(5, panel.size(), "input, mask, three completions");
+            Pixels in = Pixels.of(panel.get(0));
+            Pixels m = Pixels.of(panel.get(1));
+            assertEquals((5 * 37 + 2 * 11) % 256, in.get(5, 2, 0), "the input as read");
+            assertEquals(255, m.get(1, 1, 0), "white: regenerated");
+            assertEquals(0, m.get(6, 1, 0), "black: kept");
+            assertEquals(3, model.generate(Generation.builder().count(3).steps(2).build()).panel().size(), "a generation's panel is its images");
         }
     }
 

@@ -2,7 +2,6 @@ package org.ddpm4j.studio;
 
 import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +55,10 @@ final class Worker implements AutoCloseable {
     void inpaint(Job job, Run run, Requests.Inpaint r) {
         DiffusionModel model = model(r.run(), run);
         ModelConfig mc = run.model();
-        List<BufferedImage> pics = model.inpaint(r.request(), frames(job, mc)).images();
+        org.ddpm4j.api.GeneratedImages result = model.inpaint(r.request(), frames(job, mc));
+        List<BufferedImage> pics = result.images();
         byte[] grid = Images.pngBytes(Images.grid(pics, (int) Math.ceil(Math.sqrt(pics.size())), 2));
-        List<BufferedImage> panel = new ArrayList<>();
-        panel.add(Images.toImage(Images.toTensor(r.image(), mc.channels(), mc.size(), "the image"), 0, mc.channels(), mc.size(), mc.size()));
-        panel.add(Images.maskImage(Images.toMask(r.mask(), mc.size()), mc.size()));
-        panel.addAll(pics);
+        List<BufferedImage> panel = result.panel();
         job.result(Images.pngBytes(Images.grid(panel, panel.size(), 2)));
         JsonObject done = new JsonObject();
         done.addProperty("grid", dataUrl(grid));
