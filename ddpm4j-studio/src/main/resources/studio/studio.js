@@ -129,7 +129,8 @@ function follow(job) {
   source.addEventListener('done', (e) => {
     log('done'); const d = JSON.parse(e.data); finish();
     $('result').src = d.grid; $('download').href = d.download; $('download').hidden = false;
-    status('Done: ' + d.images + ' image(s), ' + window.studio.frames + ' frames streamed.');
+    status('Done: ' + d.images + ' image(s), ' + window.studio.frames + ' frames streamed'
+      + (d.time_points === 'tuned' ? ', at the run\'s tuned time points.' : '.'));
   });
   source.addEventListener('cancelled', () => { log('cancelled'); finish(); status('Cancelled.'); });
   source.addEventListener('error', (e) => {

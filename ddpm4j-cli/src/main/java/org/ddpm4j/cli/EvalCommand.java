@@ -59,6 +59,9 @@ final class EvalCommand implements Callable<Integer> {
             String cls = model.conditional() && request.classOption == null ? "all" : request.classOption;
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
                 Generation g = request.request(b, model, weak, cls);
+                if (!real) {
+                    RequestOptions.sayTimePoints(main.err, model, g);
+                }
                 Evaluation e = Evaluation.builder().count(n).settings(g).meter(meterVersion).realImages(real).build();
                 Evaluation.Result r = model.evaluate(e, main.err, SampleCommand.progress(main.err, "sample", null));
                 new EvalReport(run, real, request.seed, request.guidance.guideRun).print(main.out, model, g, r, weak != null);

@@ -24,6 +24,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
     /** Prints the JSON line and the table of evaluation {@code r} of {@code g} on {@code model}. */
     void print(PrintStream out, DiffusionModel model, Generation g, Evaluation.Result r, boolean autoguided) {
         SamplerConfig sc = model.samplerSettings(g);
+        String origin = real ? "no" : model.timePoints(g).origin();
         int steps = model.steps(g);
         boolean conditional = model.conditional();
         JsonObject j = new JsonObject();
@@ -31,6 +32,9 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
         j.addProperty("model", real ? "real images" : model.architecture());
         j.addProperty("sampler", real ? "none" : sc.kind().id());
         j.addProperty("steps", real ? 0 : steps);
+        if (!real) {
+            j.addProperty("schedule", model.timePoints(g).origin());
+        }
         if (!real && sc.kind() == SamplerConfig.Kind.DDIM) {
             j.addProperty("eta", sc.eta());
         }
@@ -68,7 +72,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
         double a = w.weight(Guidance.Away.WEAK_NETWORK);
         double cf = w.weight(Guidance.Away.UNCONDITIONAL);
         if (!conditional) {
-            out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image%s%n"
+            out.printf(Locale.ROOT, "%n  run             %s%n  sampler         %s, %d network calls per image at " + origin + " time points%s%n"
                             + "  images          %d (seed %d)%n  domain FID      %.3f   (0 = the real %s; lower is better)%n"
                             + "  class accuracy  %s%n  sampling        %.2f images/s%n%s",
                     run, sc.kind().id(), steps, !autoguided ? "" : String.format(Locale.ROOT, ", autoguidance %.2f from %s", a, guideRun),
@@ -79,7 +83,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
             return;
         }
         String how = real ? "none: real images of the run's data" : String.format(Locale.ROOT,
-                "%s, %d network calls per image, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.kind().id(), steps,
+                "%s, %d network calls per image at " + origin + " time points, guidance %.2f, rescale %.2f, interval %s:%s, parallel %.2f%s", sc.kind().id(), steps,
                 autoguided ? a : cf, w.rescale(), w.from(), w.to(), w.parallel(),
                 !autoguided ? "" : ", guide run " + guideRun
                         + (cf > 0 ? String.format(Locale.ROOT, " plus classifier-free %.2f", cf) : ""));

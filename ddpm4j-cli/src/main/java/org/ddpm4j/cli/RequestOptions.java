@@ -32,4 +32,14 @@ final class RequestOptions {
         Conditioning.check(model.conditional(), cls, guidance);
         return Conditioning.classes(b.seed(seed), model, cls).guide(guidance.guide(weak)).build();
     }
+
+    /** Says on {@code err} when {@code g} samples at the run's tuned time points, which the user did not ask for by name. */
+    static void sayTimePoints(java.io.PrintStream err, DiffusionModel model, Generation g) {
+        DiffusionModel.TimePoints tp = model.timePoints(g);
+        if (tp.tuned()) {
+            err.printf(java.util.Locale.ROOT, "using the tuned time points in %s for %s at %d steps: %s (--spacing overrides)%n",
+                    model.runDirectory().resolve(org.ddpm4j.checkpoint.TunedSchedules.FILE), model.samplerSettings(g).kind().id(),
+                    tp.timesteps().length, java.util.Arrays.toString(tp.timesteps()));
+        }
+    }
 }

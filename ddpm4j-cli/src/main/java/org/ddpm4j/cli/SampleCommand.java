@@ -59,6 +59,7 @@ final class SampleCommand implements Callable<Integer> {
         try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
                 Generation g = request.request(b, model, weak, request.classOption);
+                RequestOptions.sayTimePoints(main.err, model, g);
                 int steps = model.steps(g);
                 int total = g.everyClass() ? n * model.classes() : n;
                 Trajectory traj = gif == null ? null : new Trajectory(Math.min(total, batch), model.channels(), model.size(), steps);

@@ -151,6 +151,7 @@ class StudioApiTest {
         assertEquals("queued", types.get(0));
         assertEquals(List.of("frame", "frame", "frame", "frame", "frame", "frame"), types.subList(1, 7), "every step of 6 streamed");
         assertEquals("done", types.get(7));
+        assertEquals("trailing", ev.get(7).data().get("time_points").getAsString(), "no tuned schedule in this run");
         assertEquals(6, ev.get(6).data().get("step").getAsInt());
         assertTrue(ev.get(1).data().get("xt").getAsString().startsWith("data:image/png;base64,"));
 

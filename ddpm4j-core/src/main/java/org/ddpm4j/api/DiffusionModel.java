@@ -99,6 +99,11 @@ public final class DiffusionModel implements AutoCloseable {
         return run.model().conditional();
     }
 
+    /** T, the number of diffusion steps the run was trained with (time points are 0..T-1). */
+    public int diffusionSteps() {
+        return run.diffusion().steps();
+    }
+
     /** The number of classes (0 for an unconditional model). */
     public int classes() {
         return run.model().conditional() ? run.model().classes() : 0;
@@ -170,12 +175,61 @@ public final class DiffusionModel implements AutoCloseable {
         return withinT(g.steps().orElse(Defaults.steps(run.model(), run.diffusion())));
     }
 
+    /**
+     * Where the time points of a request come from and what they are.
+     *
+     * @param timesteps the K timesteps, strictly decreasing, one network call each
+     * @param origin {@code given} (the request's own), {@code tuned} (the run's {@code schedules.json}, found by
+     *     {@code ./ddpm tune-steps} for this sampler and step count), or the spacing that placed them
+     *     ({@code trailing}, {@code leading}, {@code linspace})
+     */
+    public record TimePoints(int[] timesteps, String origin) {
+        public TimePoints {
+            timesteps = timesteps.clone();
+        }
+
+        @Override
+        public int[] timesteps() {
+            return timesteps.clone();
+        }
+
+        /** True if they come from the run's tuned schedules. */
+        public boolean tuned() {
+            return origin.equals("tuned");
+        }
+    }
+
+    /**
+     * The time points {@code g} samples at: its explicit {@link Generation#timesteps}; else, when it sets no
+     * spacing, the run's tuned schedule for its sampler and step count if there is one; else its spacing's.
+     */
+    public TimePoints timePoints(Generation g) {
+        try {
+            int steps = steps(g);
+            if (g.timesteps().isPresent()) {
+                int[] ts = g.timesteps().get();
+                new org.ddpm4j.sampler.FixedTimesteps(samplerSettings(g).build(run.diffusion().build()), ts); // checks them against T
+                return new TimePoints(ts, "given");
+            }
+            SamplerConfig sc = samplerSettings(g);
+            if (g.spacing().isEmpty()) {
+                java.util.Optional<org.ddpm4j.checkpoint.TunedSchedules.Entry> e =
+                        org.ddpm4j.checkpoint.TunedSchedules.find(run.dir(), sc.kind().id(), steps);
+                if (e.isPresent()) {
+                    return new TimePoints(e.get().timesteps(), "tuned");
+                }
+            }
+            return new TimePoints(sc.spacing().timesteps(run.diffusion().steps(), steps), sc.spacing().name().toLowerCase(java.util.Locale.ROOT));
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
+        }
+    }
+
     /** The images of {@code g}, image i of class {@code classes[i]} (null: unconditional). */
     private float[] draw(Generation g, int[] classes, GenerationListener listener) {
         GaussianDiffusion diffusion = run.diffusion().build();
         int steps = steps(g);
-        Sampler sampler = samplerSettings(g).build(diffusion);
-        sampler.timesteps(steps); // validates the step count before any work
+        Sampler sampler = new org.ddpm4j.sampler.FixedTimesteps(samplerSettings(g).build(diffusion), timePoints(g).timesteps());
         int n = classes == null ? g.count() : classes.length;
         int batches = (n + g.batch() - 1) / g.batch();
         return pipeline(sampler, null, g.guide()).generate(n, steps, g.batch(), new Rng(g.seed()), adapt(listener, batches),

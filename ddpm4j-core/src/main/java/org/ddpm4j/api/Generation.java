@@ -29,6 +29,7 @@ public final class Generation {
     private final int steps; // 0 = the model's default
     private final double eta;
     private final TimestepSpacing spacing; // null = the model's default
+    private final int[] timesteps; // null = from the spacing (or the run's tuned time points)
     private final Variance variance;
     private final Boolean clipX0; // null = the model's default
     private final Guide guide;
@@ -48,6 +49,13 @@ public final class Generation {
         this.everyClass = b.everyClass;
         this.sampler = b.sampler;
         this.spacing = b.spacing;
+        if (b.timesteps != null && b.spacing != null) {
+            throw new InvalidRequestException("timesteps", "give {timesteps} or {spacing}, not both");
+        }
+        if (b.timesteps != null && b.steps != b.timesteps.length) {
+            throw new InvalidRequestException("timesteps", b.timesteps.length + " time points but " + b.steps + " {steps}");
+        }
+        this.timesteps = b.timesteps;
         this.variance = b.variance;
         this.clipX0 = b.clipX0;
         this.guide = b.guide != null ? b.guide : Guide.DEFAULT;
@@ -67,6 +75,7 @@ public final class Generation {
         b.steps = steps;
         b.eta = eta;
         b.spacing = spacing;
+        b.timesteps = timesteps;
         b.variance = variance;
         b.clipX0 = clipX0;
         b.guide = guide;
@@ -110,6 +119,15 @@ public final class Generation {
         return Optional.ofNullable(spacing);
     }
 
+    /**
+     * The time points asked for explicitly, one network call each, strictly decreasing; empty when they come
+     * from the spacing or, with neither set, from the run's tuned time points for this sampler and step count
+     * (see {@link DiffusionModel#schedule}).
+     */
+    public Optional<int[]> timesteps() {
+        return timesteps == null ? Optional.empty() : Optional.of(timesteps.clone());
+    }
+
     /** The ancestral sampler's noise variance (DDPM only): beta_t, as the seed samples, or the posterior's. */
     public Variance variance() {
         return variance;
@@ -143,6 +161,7 @@ public final class Generation {
         private int steps;
         private double eta;
         private TimestepSpacing spacing;
+        private int[] timesteps;
         private Variance variance = Variance.BETA;
         private Boolean clipX0;
         private Guide guide;
@@ -208,6 +227,37 @@ public final class Generation {
                 throw new InvalidRequestException("spacing", "must not be null");
             }
             this.spacing = spacing;
+            return this;
+        }
+
+        /**
+         * Explicit time points (strictly decreasing, each in 0..T-1), one network call each; sets {@link #steps}
+         * to their number. Tuned schedules ({@code ./ddpm tune-steps}) and the time points of papers go here.
+         */
+        public Builder timesteps(int... ts) {
+            if (ts == null || ts.length == 0 || ts.length > 1000) {
+                throw new InvalidRequestException("timesteps", "give 1..1000 time points");
+            }
+            for (int i = 0; i < ts.length; i++) {
+                if (ts[i] < 0 || (i > 0 && ts[i] >= ts[i - 1])) {
+                    throw new InvalidRequestException("timesteps", "must be strictly decreasing and >= 0, got "
+                            + java.util.Arrays.toString(ts));
+                }
+            }
+            this.timesteps = ts.clone();
+            this.steps = ts.length;
+            return this;
+        }
+
+        /** Drops an explicit {@link #spacing}: the run's tuned time points, else the model's default spacing, decide again. */
+        public Builder defaultSpacing() {
+            this.spacing = null;
+            return this;
+        }
+
+        /** Drops explicit {@link #timesteps}: the spacing (or the run's tuned time points) decides again. */
+        public Builder defaultTimesteps() {
+            this.timesteps = null;
             return this;
         }
 

@@ -47,6 +47,8 @@ final class Worker implements AutoCloseable {
         JsonObject done = new JsonObject();
         done.addProperty("grid", dataUrl(png));
         done.addProperty("images", g.count());
+        // "tuned" when the run's schedules.json holds time points for this sampler and step count (./ddpm tune-steps)
+        done.addProperty("time_points", model.timePoints(g.request()).origin());
         done.addProperty("download", "/api/jobs/" + job.id + "/result.png");
         job.finish(Job.State.DONE, "done", done);
     }
