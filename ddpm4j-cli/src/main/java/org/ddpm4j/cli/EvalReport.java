@@ -33,7 +33,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
         j.addProperty("sampler", real ? "none" : sc.kind().id());
         j.addProperty("steps", real ? 0 : steps);
         if (!real) {
-            j.addProperty("schedule", model.timePoints(g).origin());
+            j.addProperty("schedule", origin);
         }
         if (!real && sc.kind() == SamplerConfig.Kind.DDIM) {
             j.addProperty("eta", sc.eta());

@@ -73,9 +73,10 @@ final class TuneStepsCommand implements Callable<Integer> {
                 if (model.conditional()) {
                     b.everyClass();
                 }
-                StepTuning.Result r = StepTuning.tuneAndStore(model, b.build(), steps, images, minutes, meterVersion, main.err);
+                Generation settings = b.build();
+                StepTuning.Result r = StepTuning.tuneAndStore(model, settings, steps, images, minutes, meterVersion, main.err);
                 TunedSchedules.Entry e = r.entry();
-                String kind = model.samplerSettings(b.build()).kind().id();
+                String kind = model.samplerSettings(settings).kind().id();
                 JsonObject j = new JsonObject();
                 j.addProperty("run", run.toString());
                 j.addProperty("sampler", kind);

@@ -208,7 +208,7 @@ public final class DiffusionModel implements AutoCloseable {
             int steps = steps(g);
             if (g.timesteps().isPresent()) {
                 int[] ts = g.timesteps().get();
-                new org.ddpm4j.sampler.FixedTimesteps(samplerSettings(g).build(run.diffusion().build()), ts); // checks them against T
+                org.ddpm4j.sampler.FixedTimesteps.check(ts, run.diffusion().steps());
                 return new TimePoints(ts, "given");
             }
             SamplerConfig sc = samplerSettings(g);

@@ -122,7 +122,7 @@ public final class Generation {
     /**
      * The time points asked for explicitly, one network call each, strictly decreasing; empty when they come
      * from the spacing or, with neither set, from the run's tuned time points for this sampler and step count
-     * (see {@link DiffusionModel#schedule}).
+     * (see {@link DiffusionModel#timePoints}).
      */
     public Optional<int[]> timesteps() {
         return timesteps == null ? Optional.empty() : Optional.of(timesteps.clone());

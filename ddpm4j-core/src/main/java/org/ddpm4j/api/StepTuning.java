@@ -162,7 +162,6 @@ public final class StepTuning {
         final java.util.Map<String, Double> seen = new java.util.HashMap<>();
         final PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         int evaluations;
-        double lastSeconds;
         double fastest = Double.POSITIVE_INFINITY; // the quickest candidate so far: the first also trains the meter
         double best = Double.POSITIVE_INFINITY;
 
@@ -188,12 +187,12 @@ public final class StepTuning {
             Evaluation e = Evaluation.builder().count(images).settings(base.toBuilder().timesteps(ts).build()).meter(meter).build();
             // the first evaluation may train the meter's classifier; its progress goes to the log
             double fid = model.evaluate(e, evaluations == 0 ? log : quiet).fid();
-            lastSeconds = (System.nanoTime() - t) / 1e9;
-            fastest = Math.min(fastest, lastSeconds);
+            double seconds = (System.nanoTime() - t) / 1e9;
+            fastest = Math.min(fastest, seconds);
             evaluations++;
             seen.put(key, fid);
             best = Math.min(best, fid);
-            log.printf(Locale.ROOT, "tune-steps: candidate %d, FID %.3f (best %.3f) in %.1f s: %s%n", evaluations, fid, best, lastSeconds, key);
+            log.printf(Locale.ROOT, "tune-steps: candidate %d, FID %.3f (best %.3f) in %.1f s: %s%n", evaluations, fid, best, seconds, key);
             return fid;
         }
     }

@@ -34,7 +34,6 @@ import org.ddpm4j.train.DiffusionTrainer;
 import org.ddpm4j.train.TrainListener;
 import org.ddpm4j.train.TrainerCheckpoint;
 import org.ddpm4j.util.AtomicFiles;
-import org.ddpm4j.util.Json;
 import org.ddpm4j.util.Memory;
 import org.ddpm4j.util.ProgressBar;
 import org.ddpm4j.util.Rng;

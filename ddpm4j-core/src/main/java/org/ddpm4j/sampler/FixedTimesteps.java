@@ -21,18 +21,27 @@ public final class FixedTimesteps implements Sampler {
      * @throws SettingException (field {@code timesteps}) if they are not
      */
     public FixedTimesteps(Sampler inner, int[] timesteps) {
-        int t = inner.diffusionSteps();
+        check(timesteps, inner.diffusionSteps());
+        this.inner = inner;
+        this.timesteps = timesteps.clone();
+    }
+
+    /**
+     * Checks that {@code timesteps} are time points of a T-step diffusion: at least one, strictly decreasing,
+     * each in 0..T-1.
+     *
+     * @throws SettingException (field {@code timesteps}) if they are not
+     */
+    public static void check(int[] timesteps, int trainSteps) {
         if (timesteps.length == 0) {
             throw new SettingException("timesteps", "give at least one time point");
         }
         for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] < 0 || timesteps[i] >= t || (i > 0 && timesteps[i] >= timesteps[i - 1])) {
-                throw new SettingException("timesteps", "must be strictly decreasing, each in 0.." + (t - 1) + ", got "
+            if (timesteps[i] < 0 || timesteps[i] >= trainSteps || (i > 0 && timesteps[i] >= timesteps[i - 1])) {
+                throw new SettingException("timesteps", "must be strictly decreasing, each in 0.." + (trainSteps - 1) + ", got "
                         + Arrays.toString(timesteps));
             }
         }
-        this.inner = inner;
-        this.timesteps = timesteps.clone();
     }
 
     @Override
