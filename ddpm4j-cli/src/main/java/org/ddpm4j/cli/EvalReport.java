@@ -46,7 +46,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
         j.addProperty("meter", r.meter());
         j.addProperty("meter_held_out_accuracy", round(r.meterHeldOutAccuracy(), 4));
         if (!real && (conditional || autoguided)) {
-            addGuidance(j, g.guide().settings(), autoguided);
+            addGuidance(j, model.guide(g).settings(), autoguided);
         }
         StringBuilder table = new StringBuilder();
         if (conditional) {
@@ -68,7 +68,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
         out.println(Json.GSON.toJson(j));
         String meterLine = String.format(Locale.ROOT, "  meter           %d (its classifier reads %.2f%% of held-out real images correctly)%n",
                 r.meter(), 100 * r.meterHeldOutAccuracy());
-        Guidance w = g.guide().settings();
+        Guidance w = model.guide(g).settings();
         double a = w.weight(Guidance.Away.WEAK_NETWORK);
         double cf = w.weight(Guidance.Away.UNCONDITIONAL);
         if (!conditional) {

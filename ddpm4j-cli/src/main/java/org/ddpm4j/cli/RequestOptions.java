@@ -30,13 +30,17 @@ final class RequestOptions {
      */
     Generation request(Generation.Builder b, DiffusionModel model, DiffusionModel weak, String cls) {
         Conditioning.check(model.conditional(), cls, guidance);
-        return Conditioning.classes(b.seed(seed), model, cls).guide(guidance.guide(weak)).build();
+        Generation.Builder r = Conditioning.classes(b.seed(seed), model, cls);
+        // no guidance flag: the model's own default (none for a distilled student, whose guidance is built in)
+        return (weak == null && guidance.firstFlag() == null ? r : r.guide(guidance.guide(weak))).build();
     }
 
     /** Says on {@code err} when {@code g} samples at the run's tuned time points, which the user did not ask for by name. */
     static void sayTimePoints(java.io.PrintStream err, DiffusionModel model, Generation g) {
         DiffusionModel.TimePoints tp = model.timePoints(g);
-        if (tp.tuned()) {
+        if (tp.origin().equals("distilled")) {
+            err.printf(java.util.Locale.ROOT, "%s is a distilled student: it samples with DDIM at its %d steps%n", model.runDirectory(), tp.timesteps().length);
+        } else if (tp.tuned()) {
             err.printf(java.util.Locale.ROOT, "using the tuned time points in %s for %s at %d steps: %s (--spacing overrides)%n",
                     model.runDirectory().resolve(org.ddpm4j.checkpoint.TunedSchedules.FILE), model.samplerSettings(g).kind().id(),
                     tp.timesteps().length, java.util.Arrays.toString(tp.timesteps()));

@@ -38,7 +38,10 @@ public final class DiffusionModel implements AutoCloseable {
     private final Denoiser net;
     private final Weights weights;
 
+    private final java.util.Optional<org.ddpm4j.checkpoint.Distilled> distilled;
+
     private DiffusionModel(Run run, NDManager manager, Denoiser net, Weights weights) {
+        this.distilled = org.ddpm4j.checkpoint.Distilled.of(run);
         this.run = run;
         this.manager = manager;
         this.net = net;
@@ -114,6 +117,57 @@ public final class DiffusionModel implements AutoCloseable {
         return List.copyOf(run.classNames());
     }
 
+    /**
+     * The DDIM steps of a distilled student ({@code ./ddpm distill}), the only step count it samples at; empty for a
+     * trained run, which samples at any.
+     */
+    public java.util.OptionalInt distilledSteps() {
+        return distilled.isPresent() ? java.util.OptionalInt.of(distilled.get().steps()) : java.util.OptionalInt.empty();
+    }
+
+    /** The network calls per image of a request that names none: a student's steps, else {@link Defaults#steps}. */
+    public int defaultSteps() {
+        return distilled.isPresent() ? distilled.get().steps() : Defaults.steps(run.model(), run.diffusion());
+    }
+
+    /**
+     * The guide of a request that names none: none for a distilled student (its teacher's guidance is built in),
+     * else {@link Guide#DEFAULT}.
+     */
+    public Guide defaultGuide() {
+        return distilled.isPresent() ? Guide.none() : Guide.DEFAULT;
+    }
+
+    /** The guide {@code g} samples with: its own, else this model's {@link #defaultGuide}. */
+    public Guide guide(Generation g) {
+        return g.guideGiven() ? g.guide() : defaultGuide();
+    }
+
+    /** Refuses what a distilled student cannot do: it samples only with DDIM at its own steps and time points. */
+    private void checkDistilled(Generation g) {
+        if (distilled.isEmpty()) {
+            return;
+        }
+        org.ddpm4j.checkpoint.Distilled d = distilled.get();
+        String why = "this run was distilled (" + d.method() + ") to sample with DDIM at " + d.steps() + " steps";
+        if (g.steps().isPresent() && g.steps().getAsInt() != d.steps()) {
+            throw new InvalidRequestException("steps", why + "; use {steps} " + d.steps() + ", or sample its teacher " + d.teacher());
+        }
+        if (g.sampler().isPresent() && g.sampler().get() != SamplerKind.DDIM) {
+            throw new InvalidRequestException("sampler", why + "; use {sampler} ddim, or sample its teacher " + d.teacher());
+        }
+        if (g.spacing().isPresent() && g.spacing().get() != org.ddpm4j.sampler.TimestepSpacing.TRAILING) {
+            throw new InvalidRequestException("spacing", why + " on trailing time points; use {spacing} trailing");
+        }
+        if (g.timesteps().isPresent() && !Arrays.equals(g.timesteps().get(), studentTimesteps(d))) {
+            throw new InvalidRequestException("timesteps", why + " on the time points " + Arrays.toString(studentTimesteps(d)));
+        }
+    }
+
+    private int[] studentTimesteps(org.ddpm4j.checkpoint.Distilled d) {
+        return org.ddpm4j.sampler.TimestepSpacing.TRAILING.timesteps(run.diffusion().steps(), d.steps());
+    }
+
     /** Generates the requested images. */
     public GeneratedImages generate(Generation g) {
         return generate(g, GenerationListener.NONE);
@@ -161,6 +215,7 @@ public final class DiffusionModel implements AutoCloseable {
 
     /** The sampler settings of {@code g} on top of this model's defaults. */
     public SamplerConfig samplerSettings(Generation g) {
+        checkDistilled(g);
         try {
             SamplerConfig d = Defaults.sampler(run.model());
             return new SamplerConfig(g.sampler().map(SamplerKind::kind).orElse(d.kind()), g.eta(), g.spacing().orElse(d.spacing()),
@@ -172,7 +227,8 @@ public final class DiffusionModel implements AutoCloseable {
 
     /** The network calls per image of {@code g}: the asked number, else this model's default. */
     public int steps(Generation g) {
-        return withinT(g.steps().orElse(Defaults.steps(run.model(), run.diffusion())));
+        checkDistilled(g);
+        return withinT(g.steps().orElse(defaultSteps()));
     }
 
     /**
@@ -180,7 +236,8 @@ public final class DiffusionModel implements AutoCloseable {
      *
      * @param timesteps the K timesteps, strictly decreasing, one network call each
      * @param origin {@code given} (the request's own), {@code tuned} (the run's {@code schedules.json}, found by
-     *     {@code ./ddpm tune-steps} for this sampler and step count), or the spacing that placed them
+     *     {@code ./ddpm tune-steps} for this sampler and step count), {@code distilled} (a student's own), or the
+     *     spacing that placed them
      *     ({@code trailing}, {@code leading}, {@code linspace})
      */
     public record TimePoints(int[] timesteps, String origin) {
@@ -206,6 +263,9 @@ public final class DiffusionModel implements AutoCloseable {
     public TimePoints timePoints(Generation g) {
         try {
             int steps = steps(g);
+            if (distilled.isPresent()) {
+                return new TimePoints(studentTimesteps(distilled.get()), "distilled");
+            }
             if (g.timesteps().isPresent()) {
                 int[] ts = g.timesteps().get();
                 org.ddpm4j.sampler.FixedTimesteps.check(ts, run.diffusion().steps());
@@ -232,8 +292,9 @@ public final class DiffusionModel implements AutoCloseable {
         Sampler sampler = new org.ddpm4j.sampler.FixedTimesteps(samplerSettings(g).build(diffusion), timePoints(g).timesteps());
         int n = classes == null ? g.count() : classes.length;
         int batches = (n + g.batch() - 1) / g.batch();
-        return pipeline(sampler, null, g.guide()).generate(n, steps, g.batch(), new Rng(g.seed()), adapt(listener, batches),
-                classes, g.guide().settings());
+        Guide guide = guide(g);
+        return pipeline(sampler, null, guide).generate(n, steps, g.batch(), new Rng(g.seed()), adapt(listener, batches),
+                classes, guide.settings());
     }
 
     /** The sampling pipeline of this model's network, autoguided by the guide's weak model if it has one. */
@@ -344,6 +405,10 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     private GeneratedImages inpaintValidated(Inpainting r, GenerationListener listener) {
+        if (distilled.isPresent()) {
+            throw new InvalidRequestException("run", "this run was distilled to sample in " + distilled.get().steps()
+                    + " DDIM steps; inpainting resamples over many steps: inpaint with its teacher " + distilled.get().teacher());
+        }
         ModelConfig mc = run.model();
         GaussianDiffusion diffusion = run.diffusion().build();
         withinT(r.steps());

@@ -58,7 +58,7 @@ public final class Generation {
         this.timesteps = b.timesteps;
         this.variance = b.variance;
         this.clipX0 = b.clipX0;
-        this.guide = b.guide != null ? b.guide : Guide.DEFAULT;
+        this.guide = b.guide; // null: the model's default
     }
 
     public static Builder builder() {
@@ -138,9 +138,18 @@ public final class Generation {
         return Optional.ofNullable(clipX0);
     }
 
-    /** How the images are guided (used by a class-conditional request, or by autoguidance). */
+    /**
+     * How the images are guided (used by a class-conditional request, or by autoguidance): the guide asked for,
+     * else {@link Guide#DEFAULT}. A distilled model has its guidance built in and samples a request that asks for
+     * none without it ({@link DiffusionModel#guide}).
+     */
     public Guide guide() {
-        return guide;
+        return guide != null ? guide : Guide.DEFAULT;
+    }
+
+    /** True if the request names its guide (or guidance scale); false when it leaves it to the model. */
+    public boolean guideGiven() {
+        return guide != null;
     }
 
     public long seed() {

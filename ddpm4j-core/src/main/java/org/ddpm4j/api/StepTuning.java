@@ -40,6 +40,10 @@ public final class StepTuning {
      * @param log progress lines (one per candidate); the meter's own training, the first time, also reports there
      */
     public static Result tune(DiffusionModel model, Generation settings, int steps, int images, double minutes, int meter, PrintStream log) {
+        if (model.distilledSteps().isPresent()) {
+            throw new InvalidRequestException("run", model.runDirectory() + " is a distilled student: its time points are the ones it"
+                    + " was trained at; tune its teacher");
+        }
         InvalidRequestException.range("steps", steps, 2, 1000);
         if (!(minutes > 0 && minutes <= 10_000)) {
             throw new InvalidRequestException("minutes", "must be in (0, 10000], got " + minutes);

@@ -33,6 +33,7 @@ import org.ddpm4j.sampler.SamplerConfig;
 import org.ddpm4j.train.DiffusionTrainer;
 import org.ddpm4j.train.TrainListener;
 import org.ddpm4j.train.TrainerCheckpoint;
+import org.ddpm4j.train.TrainingTask;
 import org.ddpm4j.util.AtomicFiles;
 import org.ddpm4j.util.Memory;
 import org.ddpm4j.util.ProgressBar;
@@ -425,6 +426,52 @@ public final class Training {
     }
 
     private static Outcome run(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter) {
+        return run(plan, out, resume, listener, stopAfter, Job.TRAIN);
+    }
+
+    /**
+     * What a run trains beyond its plan: plain training from random weights ({@link #TRAIN}), or a distillation
+     * ({@link Distillation}), which starts from a teacher's weights, adds its task's state to every checkpoint and
+     * previews at its own step count.
+     */
+    interface Job {
+        /** Plain diffusion training. */
+        Job TRAIN = new Job() {};
+
+        /** The task of the trainer of {@code net}; {@code resumed} is the run's checkpoint when resuming, else null. */
+        default TrainingTask task(Denoiser net, org.ddpm4j.diffusion.GaussianDiffusion diffusion, TrainConfig tc, Run resumed) {
+            return new org.ddpm4j.train.DenoisingTask(diffusion, tc);
+        }
+
+        /** Sets the weights a fresh run starts from (random ones are already there). */
+        default void start(Denoiser net) {}
+
+        /** True if the data must give exactly the plan's network (shape and classes) even on a fresh run. */
+        default boolean fixedModel() {
+            return false;
+        }
+
+        /** Updates the metadata before each checkpoint. */
+        default void beforeSave(JsonObject extra) {}
+
+        /** The tensors each checkpoint adds. */
+        default java.util.Map<String, org.ddpm4j.checkpoint.Tensor> tensors() {
+            return java.util.Map.of();
+        }
+
+        /** The sampling steps of a preview grid after step {@code step} of {@code total}. */
+        default int previewSteps(ModelConfig mc, DiffusionConfig dc, long step, long total) {
+            return Defaults.steps(mc, dc);
+        }
+
+        /** The first line, naming what is trained. */
+        default String describe(ModelConfig mc, Denoiser net, ImageSet data, TrainConfig tc) {
+            return String.format(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d",
+                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), tc.budget(), tc.optimiser().batchSize());
+        }
+    }
+
+    static Outcome run(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter, Job job) {
         TrainConfig tc = plan.train();
         ImageSet all = Datasets.load(tc.data().spec(), tc.data().size(), tc.data().channels(), lines(listener::onMessage));
         ImageSet data = tc.data().digit() == null ? all : all.filterLabel(tc.data().digit());
@@ -441,12 +488,12 @@ public final class Training {
             }
         }
         ModelConfig mc = new ModelConfig(plan.model().type(), data.channels(), data.height(), plan.model().unet(), classes);
-        if (resume && !mc.equals(plan.model())) {
+        if ((resume || job.fixedModel()) && !mc.equals(plan.model())) {
             throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
                     + " images, but " + tc.data().spec() + " now holds " + data.channels() + "x" + data.height());
         }
         try (RunLock lock = RunLock.acquire(out)) {
-            return trainLocked(plan, out, resume, listener, stopAfter, tc, data, mc);
+            return trainLocked(plan, out, resume, listener, stopAfter, tc, data, mc, job);
         }
     }
 
@@ -469,7 +516,7 @@ public final class Training {
     }
 
     private static Outcome trainLocked(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter,
-            TrainConfig tc, ImageSet data, ModelConfig mc) {
+            TrainConfig tc, ImageSet data, ModelConfig mc, Job job) {
         Rng rng = new Rng(tc.seed());
         JsonObject extra = new JsonObject();
         extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt()).toJson());
@@ -484,17 +531,19 @@ public final class Training {
             extra.add(Run.CLASS_NAMES, names);
         }
         try (NDManager manager = NDManager.newBaseManager(); Denoiser net = Denoiser.create(mc, manager, rng)) {
-            DiffusionTrainer trainer = new DiffusionTrainer(net, plan.diffusion().build(), tc, rng, data);
+            Run resumed = resume ? Run.open(out) : null;
+            org.ddpm4j.diffusion.GaussianDiffusion diffusion = plan.diffusion().build();
+            DiffusionTrainer trainer = new DiffusionTrainer(net, diffusion, tc, rng, data, job.task(net, diffusion, tc, resumed));
             if (resume) {
-                TrainerCheckpoint.restore(Run.open(out), trainer);
+                TrainerCheckpoint.restore(resumed, trainer);
                 TrainLog.truncate(out.resolve(Run.LOG), trainer.stepCount());
                 listener.onMessage(String.format(Locale.ROOT, "resuming %s at step %d of %d", out, trainer.stepCount(), trainer.totalSteps()));
             } else {
+                job.start(net);
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
                 dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
             }
-            listener.onMessage(String.format(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d",
-                    mc.unet() != null ? mc.unet() : mc.type(), net.parameterCount(), data.size(), data.description(), tc.budget(), tc.optimiser().batchSize()));
+            listener.onMessage(job.describe(mc, net, data, tc));
             if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
                 listener.onMessage("nothing to do: the run already finished its budget");
                 return new Outcome(trainer.stepCount(), trainer.totalSteps(), true);
@@ -516,12 +565,14 @@ public final class Training {
                     long s = t.stepCount();
                     boolean last = t.totalSteps() > 0 && s >= t.totalSteps();
                     if (plan.sampleEvery() > 0 && (s % plan.sampleEvery() == 0 || last)) {
-                        writePreview(t, plan.diffusion(), mc, out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
+                        writePreview(t, plan.diffusion(), mc, job.previewSteps(mc, plan.diffusion(), s, t.totalSteps()),
+                                out.resolve("samples").resolve(String.format(Locale.ROOT, "step%07d.png", s)));
                     }
                     boolean cancel = !last && listener.cancelled();
                     if (last || cancel || (plan.checkpointEvery() > 0 && s % plan.checkpointEvery() == 0)) {
                         flushLog(log, out);
-                        TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra);
+                        job.beforeSave(extra);
+                        TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra, job.tensors());
                     }
                     if (s == plan.guideAt()) {
                         // the run's early self, for autoguidance: a complete run directory of its own
@@ -591,7 +642,7 @@ public final class Training {
     }
 
     /** A 4x4 grid from the EMA weights (or the raw ones), with the default fast sampler, fixed noise. */
-    private static void writePreview(DiffusionTrainer t, DiffusionConfig dc, ModelConfig mc, Path file) {
+    private static void writePreview(DiffusionTrainer t, DiffusionConfig dc, ModelConfig mc, int steps, Path file) {
         try (NDManager m = NDManager.newBaseManager(); Denoiser copy = Denoiser.create(mc, m, new Rng(0))) {
             if (t.ema() != null) {
                 t.ema().copyTo(copy);
@@ -602,7 +653,7 @@ public final class Training {
             }
             SamplerConfig sc = Defaults.sampler(mc);
             float[] imgs = new DiffusionPipeline(copy, sc.build(dc.build()))
-                    .generate(16, Defaults.steps(mc, dc), 16, new Rng(1234), StepListener.NONE);
+                    .generate(16, steps, 16, new Rng(1234), StepListener.NONE);
             List<BufferedImage> pics = new ArrayList<>();
             int per = mc.channels() * mc.size() * mc.size();
             for (int i = 0; i < 16; i++) {

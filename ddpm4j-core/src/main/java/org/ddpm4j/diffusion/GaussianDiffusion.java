@@ -105,6 +105,24 @@ public final class GaussianDiffusion {
     }
 
     /**
+     * d x0 / d x_t at timestep t with the output held fixed: with {@link #x0Coefficient} it writes the predicted
+     * clean image as x0 = c1 x_t + c2 output (eps: 1 / sqrt(ab); x0: 0; v: sqrt(ab)).
+     */
+    public double x0FromXtCoefficient(int t) {
+        double ab = schedule.alphaBar(t);
+        switch (prediction) {
+            case EPS:
+                return 1 / Math.sqrt(ab);
+            case X0:
+                return 0;
+            case V:
+                return Math.sqrt(ab);
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /**
      * x0 and eps from the network output at (x_t, t); with {@code clipX0}, x0 clipped to [-1, 1] and eps made
      * consistent with the clipped x0 (as DDIM and iPNDM sample).
      *

@@ -17,10 +17,10 @@ import org.ddpm4j.util.Rng;
 import org.ddpm4j.util.Tensors;
 
 /**
- * The DDPM training loop (Ho et al. 2020, Algorithm 1, as in the seed): for each batch draw t uniformly
- * from 0..T-1 and Gaussian noise, form x_t in closed form, and minimise the (optionally min-SNR weighted)
- * MSE between the network's output and the target; then AdamW with warm-up and cosine decay, global-norm
- * gradient clipping and an EMA of the weights, as configured.
+ * The training loop: for each batch a {@link TrainingTask} makes the network's inputs and target (by default
+ * DDPM's, Ho et al. 2020, Algorithm 1, as in the seed: t uniform in 0..T-1, Gaussian noise, x_t in closed form),
+ * and the loop minimises the (optionally weighted) MSE between the network's output and the target; then AdamW
+ * with warm-up and cosine decay, global-norm gradient clipping and an EMA of the weights, as configured.
  *
  * <p>Each step runs inside an {@link NDScope}, so native memory stays flat over any number of steps. All
  * randomness comes from one {@link Rng} whose state, with the data order and the optimizer and EMA
@@ -49,6 +49,7 @@ public final class DiffusionTrainer {
     private final ImageSet data;
     private final Adam optimizer;
     private final Ema ema;
+    private final TrainingTask task;
 
     private long step;
     private long totalSteps;
@@ -60,8 +61,15 @@ public final class DiffusionTrainer {
     private long skippedGradients;
     private double lastGradNorm = Double.NaN;
 
+    /** A trainer of DDPM's denoising objective ({@link DenoisingTask}). */
     public DiffusionTrainer(Denoiser model, GaussianDiffusion diffusion, TrainConfig config, Rng rng, ImageSet data) {
+        this(model, diffusion, config, rng, data, new DenoisingTask(diffusion, config));
+    }
+
+    /** A trainer of {@code task}'s regression, with {@code config}'s optimiser, budget and data settings. */
+    public DiffusionTrainer(Denoiser model, GaussianDiffusion diffusion, TrainConfig config, Rng rng, ImageSet data, TrainingTask task) {
         this.model = model;
+        this.task = task;
         this.diffusion = diffusion;
         this.config = config;
         this.rng = rng;
@@ -233,8 +241,7 @@ public final class DiffusionTrainer {
                 } else if (step == CALIBRATION_STEPS) {
                     double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
                     totalSteps = step + Math.max(0, (long) ((config.budget().minutes() * 60 - trainSeconds) / perStep));
-                    provisionalTotal = totalSteps > RECALIBRATION_STEP
-                            && (!config.optimiser().cosineDecay() || config.optimiser().warmupSteps() >= RECALIBRATION_STEP);
+                    provisionalTotal = totalSteps > RECALIBRATION_STEP && task.totalMayChangeUntil(config.optimiser(), RECALIBRATION_STEP);
                 }
             } else if (provisionalTotal) {
                 if (step == RECALIBRATION_STEP - 50) {
@@ -273,36 +280,17 @@ public final class DiffusionTrainer {
     }
 
     private double step(float[] x0Data, Shape shape, float[] labels, long[] last) {
+        task.beforeStep(step, totalSteps);
         try (NDScope scope = new NDScope()) {
             NDManager m = model.manager();
             int b = (int) shape.get(0);
-            int steps = diffusion.schedule().steps();
-            int[] t = new int[b];
-            float[] tf = new float[b];
-            for (int i = 0; i < b; i++) {
-                t[i] = rng.nextInt(steps);
-                tf[i] = t[i];
-            }
-            NDArray x0 = Tensors.fromJava(m, x0Data, shape);
-            NDArray noise = Noise.randn(rng, m, shape);
-            NDArray xt = diffusion.addNoise(x0, noise, t);
-            NDArray target = diffusion.target(x0, noise, t);
-            NDArray tArr = Tensors.fromJava(m, tf);
-            NDArray cls = null;
-            if (labels != null) {
-                float[] l = labels.clone();
-                for (int i = 0; i < b; i++) {
-                    if (rng.nextDouble() < config.conditioning().pUncond()) {
-                        l[i] = -1;
-                    }
-                }
-                cls = Tensors.fromJava(m, l);
-            }
-            NDArray weights = config.objective().minSnrGamma() > 0 ? Tensors.fromJava(m, lossWeights(t), new Shape(b)) : null;
+            TrainingTask.Batch batch = task.batch(Tensors.fromJava(m, x0Data, shape), labels, rng);
+            NDArray target = batch.target();
+            NDArray weights = batch.weights();
             double lossValue;
             last[0] = mark(Phase.NOISING, last[0]);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray pred = model.forward(xt, tArr, cls, true);
+                NDArray pred = model.forward(batch.xt(), batch.t(), batch.classes(), true);
                 NDArray sq = pred.sub(target).square();
                 NDArray loss = weights == null ? sq.mean() // F.mse_loss
                         : sq.reshape(b, -1).mean(new int[] {1}).mul(weights).mean();
@@ -337,7 +325,7 @@ public final class DiffusionTrainer {
                 }
             }
             last[0] = mark(Phase.CLIPPING, last[0]);
-            optimizer.step(config.optimiser().learningRateAt(step, Math.max(totalSteps, step)));
+            optimizer.step(task.learningRate(config.optimiser(), step, Math.max(totalSteps, step)));
             updatesHere++;
             last[0] = mark(Phase.OPTIMIZER, last[0]);
             if (ema != null) {
@@ -348,20 +336,9 @@ public final class DiffusionTrainer {
         }
     }
 
-    /**
-     * min-SNR-gamma weights per image (arXiv 2303.09556, eq. 9 and its eps / v forms):
-     * x0: min(snr, g); eps: min(snr, g) / snr; v: min(snr, g) / (snr + 1).
-     */
+    /** The min-SNR-gamma weights of DDPM's objective for these timesteps (see {@link DenoisingTask}). */
     float[] lossWeights(int[] t) {
-        float[] w = new float[t.length];
-        double g = config.objective().minSnrGamma();
-        for (int i = 0; i < t.length; i++) {
-            double snr = diffusion.schedule().snr(t[i]);
-            double clipped = Math.min(snr, g);
-            Prediction p = diffusion.prediction();
-            w[i] = (float) (p == Prediction.X0 ? clipped : p == Prediction.EPS ? clipped / snr : clipped / (snr + 1));
-        }
-        return w;
+        return new DenoisingTask(diffusion, config).lossWeights(t);
     }
 
     /** The global L2 norm of all gradients (NaN or infinite if any gradient is). */

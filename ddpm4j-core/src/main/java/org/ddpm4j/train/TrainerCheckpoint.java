@@ -31,6 +31,12 @@ public final class TrainerCheckpoint {
 
     /** Writes {@code dir/checkpoint.ddpm} atomically, then {@code dir/config.json}. */
     public static void save(Path dir, DiffusionTrainer t, ModelConfig mc, DiffusionConfig dc, TrainConfig tc, JsonObject extra) {
+        save(dir, t, mc, dc, tc, extra, Map.of());
+    }
+
+    /** As above, with {@code more} tensors (a task's state, {@link TrainingTask#stateTensors}) in the checkpoint. */
+    public static void save(Path dir, DiffusionTrainer t, ModelConfig mc, DiffusionConfig dc, TrainConfig tc, JsonObject extra,
+            Map<String, Tensor> more) {
         JsonObject meta = new JsonObject();
         meta.addProperty("ddpm4j", "0.1.0");
         meta.add("model", Json.GSON.toJsonTree(mc));
@@ -72,6 +78,7 @@ public final class TrainerCheckpoint {
             }
             tensors.put(ORDER, new Tensor(new long[] {f.length}, f));
         }
+        tensors.putAll(more);
         Run.save(dir, meta, tensors);
     }
 
