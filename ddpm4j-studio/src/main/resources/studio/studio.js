@@ -2,7 +2,7 @@
 'use strict';
 const $ = (id) => document.getElementById(id);
 // What the page saw, in order (the browser tests read it): event types of the current job.
-window.studio = { log: [], job: null, frames: 0, run: null, cspViolations: [] };
+window.studio = { log: [], job: null, frames: 0, run: null, cspViolations: [], submitted: 0, superseded: 0 };
 // the server's Content-Security-Policy allows only this page's own scripts and styles: count what it blocks
 document.addEventListener('securitypolicyviolation', (e) => window.studio.cspViolations.push(e.violatedDirective));
 
@@ -57,6 +57,8 @@ async function selectRun(name) {
     ['trained', (r.trained_steps ?? '?') + ' steps' + (r.train && r.train.data ? ' on ' + r.train.data : '')],
     ['default sampler', r.defaults.sampler + ', ' + r.defaults.steps + ' steps'],
   ];
+  if (r.distilled) rows.push(['distilled', r.distilled.method + ': DDIM at ' + r.distilled.steps + ' steps'
+    + (r.distilled.guidance > 0 ? ', guidance ' + r.distilled.guidance + ' built in' : '')]);
   $('run-info').innerHTML = '';
   for (const [k, v] of rows) {
     const tr = document.createElement('tr');
@@ -77,6 +79,11 @@ async function selectRun(name) {
       $('inpaint-count').value = r.defaults.inpaint_count;
     }
   }
+  // a distilled student samples only with DDIM at its own steps: the page offers nothing else
+  const student = !!r.distilled;
+  $('preset').value = 'default'; $('preset').disabled = student;
+  $('sampler').disabled = student; $('steps').disabled = student;
+  $('complete').dataset.student = student ? '1' : '';
   drawCurve(r.curve || []);
   resetCanvas();
   status('Ready: ' + name + '.');
@@ -145,6 +152,7 @@ function finish() {
 
 async function submit(url, body) {
   showError('');
+  window.studio.submitted++;
   try {
     const job = await api('POST', url, body);
     if (job.command) { $('command').textContent = job.command; $('copy').disabled = false; }
@@ -160,6 +168,40 @@ async function generate() {
     run: $('run').value, class: $('class').disabled ? null : $('class').value, sampler: $('sampler').value,
     steps: num('steps'), guidance: $('guidance').disabled ? null : num('guidance'), seed: num('seed'), count: num('count'),
   });
+}
+
+// ---- speed presets and live mode
+
+function applyPreset() {
+  const v = $('preset').value, r = window.studio.run;
+  if (v === 'custom') return;
+  if (v === 'default') {
+    if (r && r.defaults) { $('sampler').value = r.defaults.sampler; $('steps').value = r.defaults.steps; }
+  } else {
+    const [sampler, steps] = v.split(':');
+    $('sampler').value = sampler; $('steps').value = steps;
+  }
+  changed();
+}
+
+let liveTimer = null;
+const LIVE_DELAY_MS = 300;
+
+// a change of a setting: in live mode, one generation once the user pauses for LIVE_DELAY_MS, replacing
+// this page's job if one is still running (the server's queue and rate limits apply as to any request)
+function changed() {
+  if (!$('live').checked || !window.studio.run || window.studio.run.error) return;
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(async () => {
+    liveTimer = null;
+    if (source && window.studio.job) {
+      const old = window.studio.job;
+      finish();
+      window.studio.superseded++;
+      try { await api('POST', '/api/jobs/' + old + '/cancel'); } catch (e) { /* it may have just finished */ }
+    }
+    await generate();
+  }, LIVE_DELAY_MS);
 }
 
 async function cancel() {
@@ -281,6 +323,9 @@ window.addEventListener('DOMContentLoaded', () => {
   $('cancel').addEventListener('click', cancel);
   $('cancel-draw').addEventListener('click', cancel);
   $('copy').addEventListener('click', copyCommand);
+  $('preset').addEventListener('change', applyPreset);
+  for (const id of ['class', 'guidance', 'seed', 'count']) $(id).addEventListener('input', changed);
+  for (const id of ['sampler', 'steps']) $(id).addEventListener('input', () => { $('preset').value = 'custom'; changed(); });
   setupCanvas();
   resetCanvas();
   loadRuns();

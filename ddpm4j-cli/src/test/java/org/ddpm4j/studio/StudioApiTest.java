@@ -55,7 +55,7 @@ class StudioApiTest {
     @Test
     void listsRunsWithConfigCurveAndDefaults() throws Exception {
         JsonObject list = get(base, "/api/runs").json();
-        assertEquals(2, list.getAsJsonArray("runs").size());
+        assertEquals(3, list.getAsJsonArray("runs").size());
         JsonObject cond = get(base, "/api/runs/cond").json();
         assertTrue(cond.get("conditional").getAsBoolean());
         assertEquals(2, cond.get("classes").getAsInt());

@@ -43,6 +43,8 @@ public final class Distillation {
     public static final int TEACHER_STEPS = 16;
     /** The learning rate when none is asked for. */
     public static final double LR = 2e-4;
+    /** The sub-directory of a student that keeps the student of each finished round, as a run of its own: {@code rounds/K}. */
+    public static final String ROUNDS = "rounds";
     /** The time budget when none is asked for. */
     public static final double MINUTES = 30;
 
@@ -296,6 +298,16 @@ public final class Distillation {
         @Override
         public int previewSteps(ModelConfig mc, DiffusionConfig dc, long step, long total) {
             return task.studentSteps(task.roundOf(step - 1, total));
+        }
+
+        /** After the last step of every round but the last: that round's student, in {@code rounds/K}. */
+        @Override
+        public String snapshot(long step, long total) {
+            int r = task.roundOf(step - 1, total);
+            if (total <= 0 || step >= total || task.roundOf(step, total) == r) {
+                return null;
+            }
+            return ROUNDS + "/" + task.studentSteps(r);
         }
 
         @Override

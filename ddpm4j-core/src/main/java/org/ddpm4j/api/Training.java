@@ -464,6 +464,14 @@ public final class Training {
             return Defaults.steps(mc, dc);
         }
 
+        /**
+         * A sub-directory of the run in which to keep a complete copy of the run after step {@code step} of
+         * {@code total} (a distillation keeps each round's student), or null.
+         */
+        default String snapshot(long step, long total) {
+            return null;
+        }
+
         /** The first line, naming what is trained. */
         default String describe(ModelConfig mc, Denoiser net, ImageSet data, TrainConfig tc) {
             return String.format(Locale.ROOT, "training %s (%,d parameters) on %,d images of %s, %s of batch %d",
@@ -573,6 +581,11 @@ public final class Training {
                         flushLog(log, out);
                         job.beforeSave(extra);
                         TrainerCheckpoint.save(out, t, mc, plan.diffusion(), tc, extra, job.tensors());
+                    }
+                    String snap = job.snapshot(s, t.totalSteps());
+                    if (snap != null) {
+                        job.beforeSave(extra);
+                        TrainerCheckpoint.save(out.resolve(snap), t, mc, plan.diffusion(), tc, extra, job.tensors());
                     }
                     if (s == plan.guideAt()) {
                         // the run's early self, for autoguidance: a complete run directory of its own

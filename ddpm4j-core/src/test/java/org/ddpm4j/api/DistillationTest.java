@@ -62,6 +62,10 @@ class DistillationTest {
         assertTrue(run.hasTensors(ProgressiveDistillation.TEACHER), "the teacher's weights are in the checkpoint");
         assertFalse(run.hasTensors(Run.EMA), "the student keeps no EMA: rounds are short");
 
+        try (DiffusionModel first = DiffusionModel.open(student.resolve(Distillation.ROUNDS).resolve("2"))) {
+            assertEquals(java.util.OptionalInt.of(2), first.distilledSteps(), "the first round's student is kept as a run");
+        }
+        assertFalse(Files.exists(student.resolve(Distillation.ROUNDS).resolve("1")), "the last round's student is the run itself");
         try (DiffusionModel m = DiffusionModel.open(student)) {
             Generation g = Generation.builder().count(3).classIndex(1).seed(1).build();
             assertEquals(1, m.steps(g));

@@ -60,18 +60,37 @@ final class Requests {
         }
     }
 
+    /** The steps of a request that names none: a distilled student's own, else the library's default. */
+    static int defaultSteps(Run r) {
+        return org.ddpm4j.checkpoint.Distilled.of(r).map(org.ddpm4j.checkpoint.Distilled::steps)
+                .orElse(Defaults.steps(r.model(), r.diffusion()));
+    }
+
+    /** The guidance of a request that names none: 0 for a distilled student (its guidance is built in), else the default. */
+    static double defaultGuidance(Run r) {
+        return org.ddpm4j.checkpoint.Distilled.of(r).isPresent() ? 0 : Defaults.GUIDANCE;
+    }
+
     static Generate generate(JsonObject o, Run r, String name, Limits limits) {
         ModelConfig mc = r.model();
-        int steps = intField(o, "steps", Defaults.steps(mc, r.diffusion()), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
+        int steps = intField(o, "steps", defaultSteps(r), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
         int count = intField(o, "count", 16, 1, limits.maxCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
         String sampler = samplerField(o, Defaults.sampler(mc).kind().id(), false);
+        java.util.Optional<org.ddpm4j.checkpoint.Distilled> student = org.ddpm4j.checkpoint.Distilled.of(r);
+        if (student.isPresent() && (steps != student.get().steps() || !sampler.equals(SamplerKind.DDIM.id()))) {
+            throw new DdpmException("this run was distilled to sample with DDIM at " + student.get().steps() + " steps, got "
+                    + sampler + " at " + steps);
+        }
         int cls = classField(o, r);
         double guidance = guidanceField(o, r, cls, limits);
         return new Generate(name, cls, sampler, steps, guidance, seed, count);
     }
 
     static Inpaint inpaint(JsonObject o, Run r, String name, Limits limits) {
+        if (org.ddpm4j.checkpoint.Distilled.of(r).isPresent()) {
+            throw new DdpmException("this run was distilled to sample in a few steps; inpainting resamples over many: use its teacher");
+        }
         ModelConfig mc = r.model();
         int steps = intField(o, "steps", Math.min(Defaults.INPAINT_STEPS, r.diffusion().steps()), 1,
                 Math.min(limits.maxSteps(), r.diffusion().steps()));
@@ -175,7 +194,7 @@ final class Requests {
     private static double guidanceField(JsonObject o, Run r, int cls, Limits limits) {
         JsonElement e = o.get("guidance");
         if (e == null || e.isJsonNull() || (e.isJsonPrimitive() && e.getAsString().isBlank()) || cls < 0) {
-            return Defaults.GUIDANCE;
+            return defaultGuidance(r);
         }
         double w = number(e, "guidance");
         if (!(w >= 0 && w <= limits.maxGuidance())) {

@@ -301,9 +301,17 @@ public final class StudioServer implements AutoCloseable {
         o.add("train", r.train().toJson());
         o.add("model_config", Json.GSON.toJsonTree(mc));
         JsonObject d = new JsonObject();
+        java.util.Optional<org.ddpm4j.checkpoint.Distilled> student = org.ddpm4j.checkpoint.Distilled.of(r);
         d.addProperty("sampler", Defaults.sampler(mc).kind().id());
-        d.addProperty("steps", Defaults.steps(mc, r.diffusion()));
-        d.addProperty("guidance", Defaults.GUIDANCE);
+        d.addProperty("steps", Requests.defaultSteps(r));
+        d.addProperty("guidance", Requests.defaultGuidance(r));
+        if (student.isPresent()) { // the page locks the sampler and steps a student was distilled for
+            JsonObject st = new JsonObject();
+            st.addProperty("method", student.get().method());
+            st.addProperty("steps", student.get().steps());
+            st.addProperty("guidance", student.get().guidance());
+            o.add("distilled", st);
+        }
         d.addProperty("inpaint_steps", Math.min(Defaults.INPAINT_STEPS, Math.min(limits.maxSteps(), r.diffusion().steps())));
         d.addProperty("inpaint_resample", Math.min(Defaults.INPAINT_RESAMPLE, limits.maxResample()));
         d.addProperty("inpaint_count", Math.min(Defaults.INPAINT_CANDIDATES, limits.maxInpaintCount()));

@@ -98,7 +98,7 @@ class StudioBrowserTest {
     void loadsThePageWithTheRunItsConfigAndCurve() {
         assertEquals("ddpm4j studio", driver.getTitle());
         List<String> runs = new Select(el("run")).getOptions().stream().map(WebElement::getText).toList();
-        assertEquals(List.of("cond - unet, conditional", "plain - unet"), runs);
+        assertEquals(List.of("cond - unet, conditional", "plain - unet", "student - unet, conditional"), runs);
         assertTrue(el("run-info").getText().contains("2 (class-conditional)"), el("run-info").getText());
         assertEquals(3, new Select(el("class")).getOptions().size(), "any + classes 0 and 1");
         new Select(el("run")).selectByValue("plain");
@@ -216,6 +216,62 @@ class StudioBrowserTest {
         assertEquals("cancelled", state.json().get("state").getAsString());
         assertTrue(state.json().get("steps_done").getAsInt() < 1000, state.body());
         assertTrue(el("generate").isEnabled());
+    }
+
+    @Test
+    void aStudentRunOffersOnlyItsStepsAndSamplesWithoutGuidance() {
+        new Select(el("run")).selectByValue("student");
+        waitFor(d -> text("status").startsWith("Ready: student"), 10);
+        assertTrue(el("run-info").getText().contains("progressive: DDIM at 2 steps, guidance 0.25 built in"), el("run-info").getText());
+        assertEquals("2", el("steps").getAttribute("value"));
+        assertFalse(el("steps").isEnabled());
+        assertFalse(el("sampler").isEnabled());
+        assertFalse(el("preset").isEnabled());
+        assertEquals("0", el("guidance").getAttribute("value"), "the guidance is built in");
+        new Select(el("class")).selectByValue("1");
+        el("generate").click();
+        waitFor(d -> text("status").startsWith("Done"), 60);
+        assertEquals(2, ((List<?>) js("return window.studio.log.slice()")).stream().filter("frame"::equals).count());
+        assertTrue(text("command").contains("--steps 2"), text("command"));
+    }
+
+    @Test
+    void livePresetsDebounceChangesAndReplaceTheSupersededJob() throws Exception {
+        new Select(el("preset")).selectByValue("ipndm:4");
+        assertEquals("ipndm", new Select(el("sampler")).getFirstSelectedOption().getAttribute("value"));
+        assertEquals("4", el("steps").getAttribute("value"));
+        el("live").click();
+        long before = ((Number) js("return window.studio.submitted")).longValue();
+        // three changes faster than the debounce: one job
+        js("for (const v of ['1', '2', '3']) { const e = document.getElementById('seed'); e.value = v; e.dispatchEvent(new Event('input')); }");
+        waitFor(d -> text("status").startsWith("Done"), 60);
+        assertEquals(before + 1, ((Number) js("return window.studio.submitted")).longValue(), "debounced into one job");
+        assertTrue(text("command").contains("--seed 3 --sampler ipndm --steps 4"), text("command"));
+
+        // a long job still running when the user changes a setting is cancelled on the server and replaced
+        el("live").click(); // off while the long job is set up
+        new Select(el("sampler")).selectByValue("ddpm");
+        set("steps", "1000");
+        set("count", "64");
+        el("generate").click();
+        waitFor(d -> ((Number) js("return window.studio.frames")).intValue() >= 1 && text("status").startsWith("Denoising"), 60);
+        String old = (String) js("return window.studio.job");
+        long superseded = ((Number) js("return window.studio.superseded")).longValue();
+        el("live").click();
+        js("const e = document.getElementById('seed'); e.value = '4'; e.dispatchEvent(new Event('input'));");
+        waitFor(d -> !old.equals(js("return window.studio.job")), 30);
+        assertEquals(superseded + 1, ((Number) js("return window.studio.superseded")).longValue());
+        String api = base.replaceAll("/$", "");
+        waitFor(d -> {
+            try {
+                return "cancelled".equals(StudioFixture.get(api, "/api/jobs/" + old).json().get("state").getAsString());
+            } catch (Exception e) {
+                return false;
+            }
+        }, 30);
+        el("live").click(); // off again
+        el("cancel").click();
+        waitFor(d -> text("status").equals("Cancelled."), 30);
     }
 
     @Test

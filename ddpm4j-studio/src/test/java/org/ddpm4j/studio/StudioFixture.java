@@ -19,7 +19,7 @@ import org.ddpm4j.data.TinyData;
 
 /**
  * Shared by the studio tests: a runs directory with two tiny runs trained once per test JVM (a
- * class-conditional U-Net "cond" and an unconditional one "plain", both 8x8), and a small HTTP client.
+ * class-conditional U-Net "cond", an unconditional one "plain", both 8x8, and "student", "cond" distilled to 2 steps), and a small HTTP client.
  */
 final class StudioFixture {
 
@@ -34,6 +34,10 @@ final class StudioFixture {
             Path root = Files.createDirectories(dir.resolve("runs"));
             train(Training.unet().data("idx:" + data).conditional(true), root.resolve("cond"));
             train(Training.unet().data("idx:" + data).digit(1), root.resolve("plain"));
+            // a student of "cond" distilled to 2 DDIM steps (one round of 2 updates)
+            assertEquals(true, org.ddpm4j.api.Distillation.run(org.ddpm4j.api.Distillation.from(root.resolve("cond")).steps(2).teacherSteps(4)
+                    .updates(2).batch(4).sampleEvery(0).checkpointEvery(0).plan(), root.resolve("student"), false,
+                    org.ddpm4j.api.TrainingListener.NONE).finished());
             runs = root;
         }
         return runs;
