@@ -10,7 +10,10 @@ import java.util.Map;
 import org.ddpm4j.image.Images;
 import org.ddpm4j.image.Plots;
 
-/** Plots domain FID against network calls per sampler from `./ddpm eval` JSON lines. Usage: PlotFid IN.jsonl OUT.png */
+/**
+ * Plots domain FID against network calls per sampler from `./ddpm eval` JSON lines (seed 0 only; distilled
+ * students as a series of their own). Usage: PlotFid IN.jsonl OUT.png
+ */
 public class PlotFid {
     public static void main(String[] args) throws Exception {
         Map<String, List<double[]>> bySampler = new LinkedHashMap<>();
@@ -19,10 +22,15 @@ public class PlotFid {
                 continue;
             }
             JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-            bySampler.computeIfAbsent(o.get("sampler").getAsString(), k -> new ArrayList<>())
+            boolean student = o.has("schedule") && o.get("schedule").getAsString().equals("distilled");
+            String key = student ? "distilled student" : o.get("sampler").getAsString();
+            if (o.has("seed") && o.get("seed").getAsLong() != 0) {
+                continue; // one point per setting: the default seed
+            }
+            bySampler.computeIfAbsent(key, k -> new ArrayList<>())
                     .add(new double[] {o.get("steps").getAsDouble(), o.get("fid").getAsDouble()});
         }
-        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80)};
+        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80), new Color(130, 60, 170)};
         List<Plots.Series> series = new ArrayList<>();
         int i = 0;
         for (var e : bySampler.entrySet()) {
