@@ -15,6 +15,12 @@ import org.ddpm4j.image.Plots;
  * students as a series of their own). Usage: PlotFid IN.jsonl OUT.png
  */
 public class PlotFid {
+    /** Network evaluations of a batch per image: steps, twice that with classifier-free guidance (two branches). */
+    static double calls(JsonObject o) {
+        boolean guided = o.has("guidance") && o.get("guidance").getAsDouble() > 0 && !o.has("guide_run");
+        return o.get("steps").getAsDouble() * (guided ? 2 : 1);
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, List<double[]>> bySampler = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
@@ -28,7 +34,7 @@ public class PlotFid {
                 continue; // one point per setting: the default seed
             }
             bySampler.computeIfAbsent(key, k -> new ArrayList<>())
-                    .add(new double[] {o.get("steps").getAsDouble(), o.get("fid").getAsDouble()});
+                    .add(new double[] {calls(o), o.get("fid").getAsDouble()});
         }
         Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80), new Color(130, 60, 170)};
         List<Plots.Series> series = new ArrayList<>();
@@ -40,7 +46,7 @@ public class PlotFid {
             double[] y = pts.stream().mapToDouble(p -> p[1]).toArray();
             series.add(new Plots.Series(e.getKey(), x, y, colors[i++ % colors.length]));
         }
-        Images.writePng(Plots.lines("domain FID vs network calls (lower is better)", "network calls per image (log)", "FID",
+        Images.writePng(Plots.lines("domain FID vs network calls (lower is better)", "network evaluations per image (log; guidance counts two)", "FID",
                 series, true, true), Path.of(args[1]));
     }
 }
