@@ -13,18 +13,31 @@ public final class ProgressBar {
     private final String label;
     private final String unit;
     private final boolean terminal;
-    private final long startNanos = System.nanoTime();
+    private final java.util.function.LongSupplier clock;
+    private final long startNanos;
     private long lastPrint;
+    private long before = -1; // units done before this bar's first update (a resumed run's earlier steps)
 
     public ProgressBar(PrintStream err, String label, String unit) {
+        this(err, label, unit, System::nanoTime);
+    }
+
+    /** A bar timed by {@code clock} (nanoseconds; replaceable in tests). */
+    ProgressBar(PrintStream err, String label, String unit, java.util.function.LongSupplier clock) {
+        this.clock = clock;
+        this.startNanos = clock.getAsLong();
         this.err = err;
         this.label = label;
         this.unit = unit;
         this.terminal = err == System.err && System.console() != null;
     }
 
+    /** Shows {@code done} of {@code total}; the rate and ETA count only the units done since the first update. */
     public void update(long done, long total, String extra) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
+        if (before < 0) {
+            before = Math.max(0, done - 1);
+        }
         if (total <= 0) {
             if (now - lastPrint >= 5_000_000_000L || done == 1) {
                 lastPrint = now;
@@ -40,7 +53,7 @@ public final class ProgressBar {
         }
         lastPrint = now;
         double secs = (now - startNanos) / 1e9;
-        double rate = done / Math.max(secs, 1e-9);
+        double rate = (done - before) / Math.max(secs, 1e-9);
         double eta = rate > 0 ? (total - done) / rate : 0;
         int width = 24;
         int filled = (int) Math.min(width, Math.round(width * (double) done / Math.max(total, 1)));
