@@ -79,10 +79,14 @@ async function selectRun(name) {
       $('inpaint-count').value = r.defaults.inpaint_count;
     }
   }
-  // a distilled student samples only with DDIM at its own steps: the page offers nothing else
+  // a distilled student samples only with its own sampler (DDIM, or the consistency sampler) at the steps it was
+  // distilled for (a progressive student's one count; 1 to its grid for a consistency student)
   const student = !!r.distilled;
   $('preset').value = 'default'; $('preset').disabled = student;
-  $('sampler').disabled = student; $('steps').disabled = student;
+  $('sampler').disabled = student;
+  $('steps').disabled = student && r.distilled.min_steps === r.distilled.max_steps;
+  $('steps').min = student ? r.distilled.min_steps : 1;
+  $('steps').max = student ? r.distilled.max_steps : (r.limits ? r.limits.max_steps : 1000);
   $('complete').dataset.student = student ? '1' : '';
   drawCurve(r.curve || []);
   resetCanvas();

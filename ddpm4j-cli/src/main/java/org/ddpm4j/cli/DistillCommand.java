@@ -15,9 +15,11 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code ./ddpm distill}: distils a trained run into a student that samples in a few network calls. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Distil a trained run (the teacher) into a student run that samples with DDIM in --steps network calls "
-                + "(progressive distillation, Salimans and Ho 2022): each round halves the steps, the student of one round "
-                + "teaching the next. A conditional teacher's guidance is distilled in. The student is a normal run: "
+        description = "Distil a trained run (the teacher) into a student run that samples in --steps network calls. "
+                + "progressive (Salimans and Ho 2022): each round halves the DDIM steps, the student of one round teaching "
+                + "the next; the student samples with DDIM at exactly K steps. consistency (Song et al. 2023): the student "
+                + "learns to jump to the end of the teacher's trajectory from K time points; it samples with the consistency "
+                + "sampler at 1 to K steps. A conditional teacher's guidance is distilled in. The student is a normal run: "
                 + "sample, eval and serve it; resume it like a training.")
 final class DistillCommand implements Callable<Integer> {
 
@@ -33,14 +35,17 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the distillation in --out exactly where its last checkpoint left it.")
     boolean resume;
 
-    @Option(names = "--method", description = "Distillation method: " + Distillation.PROGRESSIVE + ". Default: " + Distillation.PROGRESSIVE + ".")
+    @Option(names = "--method", description = "Distillation method: " + Distillation.PROGRESSIVE + " or " + Distillation.CONSISTENCY + ". Default: "
+            + Distillation.PROGRESSIVE + ".")
     String method;
 
-    @Option(names = "--steps", paramLabel = "K", description = "The student's DDIM steps (network calls per image). Default: " + Distillation.STEPS + ".")
+    @Option(names = "--steps", paramLabel = "K", description = "The student's network calls per image: its DDIM steps (progressive) or its grid's time points, the "
+            + "most it samples with (consistency). Default: " + Distillation.STEPS + ".")
     Integer steps;
 
-    @Option(names = "--teacher-steps", paramLabel = "N", description = "The teacher's DDIM steps in the first round: K times a power of 2 "
-            + "(log2(N/K) rounds). Default: the larger of " + Distillation.TEACHER_STEPS + " and 2K.")
+    @Option(names = "--teacher-steps", paramLabel = "N", description = "The teacher's DDIM steps: in the first round, K times a power of 2 "
+            + "(progressive: log2(N/K) rounds), or across the grid, a multiple of K (consistency: N/K per interval). Default: "
+            + "the larger of " + Distillation.TEACHER_STEPS + " and 2K.")
     Integer teacherSteps;
 
     @Option(names = "--minutes", description = "Budget: minutes of distillation, split evenly over the rounds. Default: "

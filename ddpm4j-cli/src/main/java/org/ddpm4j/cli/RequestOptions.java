@@ -39,7 +39,9 @@ final class RequestOptions {
     static void sayTimePoints(java.io.PrintStream err, DiffusionModel model, Generation g) {
         DiffusionModel.TimePoints tp = model.timePoints(g);
         if (tp.origin().equals("distilled")) {
-            err.printf(java.util.Locale.ROOT, "%s is a distilled student: it samples with DDIM at its %d steps%n", model.runDirectory(), tp.timesteps().length);
+            boolean consistency = model.samplerSettings(g).kind() == org.ddpm4j.sampler.SamplerConfig.Kind.CONSISTENCY;
+            err.printf(java.util.Locale.ROOT, "%s is a distilled student: it samples with %s at %d steps%n", model.runDirectory(),
+                    consistency ? "the consistency sampler" : "DDIM", tp.timesteps().length);
         } else if (tp.tuned()) {
             err.printf(java.util.Locale.ROOT, "using the tuned time points in %s for %s at %d steps: %s (--spacing overrides)%n",
                     model.runDirectory().resolve(org.ddpm4j.checkpoint.TunedSchedules.FILE), model.samplerSettings(g).kind().id(),

@@ -14,7 +14,7 @@ public final class SamplerOptions {
     public static final String DEFAULT_UNET_SAMPLER = "ddim"; // Defaults.UNET_SAMPLER, spelt out for the flag's help text
     public static final int DEFAULT_UNET_STEPS = Defaults.UNET_STEPS;
 
-    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim, dpm++ (2M), dpm++3m or ipndm (default: seed runs ddpm, U-Net runs "
+    @Option(names = "--sampler", description = "Sampler: ddpm (ancestral), ddim, dpm++ (2M), dpm++3m, ipndm or consistency (for consistency-distilled runs) (default: seed runs ddpm, U-Net runs "
             + DEFAULT_UNET_SAMPLER + ").")
     String sampler;
 

@@ -33,7 +33,7 @@ final class TuneStepsCommand implements Callable<Integer> {
     @Option(names = "--steps", required = true, description = "Network calls per image to tune for (2..1000).")
     int steps;
 
-    @Option(names = "--sampler", description = "Sampler: ddpm, ddim, dpm++, dpm++3m or ipndm (default: the run's default).")
+    @Option(names = "--sampler", description = "Sampler: ddpm, ddim, dpm++, dpm++3m, ipndm or consistency (for consistency-distilled runs) (default: the run's default).")
     String sampler;
 
     @Option(names = "--minutes", defaultValue = "10", description = "Time budget of the search. Default: ${DEFAULT-VALUE}.")

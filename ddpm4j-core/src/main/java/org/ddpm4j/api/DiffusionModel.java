@@ -118,8 +118,9 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     /**
-     * The DDIM steps of a distilled student ({@code ./ddpm distill}), the only step count it samples at; empty for a
-     * trained run, which samples at any.
+     * The default steps of a distilled student ({@code ./ddpm distill}): a progressive student's DDIM steps, the only
+     * count it samples at, or a consistency student's grid, the most it samples at; empty for a trained run, which
+     * samples at any.
      */
     public java.util.OptionalInt distilledSteps() {
         return distilled.isPresent() ? java.util.OptionalInt.of(distilled.get().steps()) : java.util.OptionalInt.empty();
@@ -143,29 +144,40 @@ public final class DiffusionModel implements AutoCloseable {
         return g.guideGiven() ? g.guide() : defaultGuide();
     }
 
-    /** Refuses what a distilled student cannot do: it samples only with DDIM at its own steps and time points. */
+    /**
+     * Refuses what a distilled student cannot do: a progressive student samples only with DDIM at its own steps, a
+     * consistency student only with the consistency sampler at 1 to its grid's steps, both on trailing time points.
+     */
     private void checkDistilled(Generation g) {
         if (distilled.isEmpty()) {
             return;
         }
         org.ddpm4j.checkpoint.Distilled d = distilled.get();
-        String why = "this run was distilled (" + d.method() + ") to sample with DDIM at " + d.steps() + " steps";
-        if (g.steps().isPresent() && g.steps().getAsInt() != d.steps()) {
-            throw new InvalidRequestException("steps", why + "; use {steps} " + d.steps() + ", or sample its teacher " + d.teacher());
+        SamplerKind own = studentSampler(d);
+        String why = "this run was distilled (" + d.method() + ") to sample with " + (d.consistency() ? "the consistency sampler" : "DDIM")
+                + " at " + d.supported() + " steps";
+        if (g.steps().isPresent() && !d.supports(g.steps().getAsInt())) {
+            throw new InvalidRequestException("steps", why + "; use {steps} " + d.supported() + ", or sample its teacher " + d.teacher());
         }
-        if (g.sampler().isPresent() && g.sampler().get() != SamplerKind.DDIM) {
-            throw new InvalidRequestException("sampler", why + "; use {sampler} ddim, or sample its teacher " + d.teacher());
+        if (g.sampler().isPresent() && g.sampler().get() != own) {
+            throw new InvalidRequestException("sampler", why + "; use {sampler} " + own.id() + ", or sample its teacher " + d.teacher());
         }
         if (g.spacing().isPresent() && g.spacing().get() != org.ddpm4j.sampler.TimestepSpacing.TRAILING) {
             throw new InvalidRequestException("spacing", why + " on trailing time points; use {spacing} trailing");
         }
-        if (g.timesteps().isPresent() && !Arrays.equals(g.timesteps().get(), studentTimesteps(d))) {
-            throw new InvalidRequestException("timesteps", why + " on the time points " + Arrays.toString(studentTimesteps(d)));
+        int k = g.steps().orElse(d.steps());
+        if (g.timesteps().isPresent() && !Arrays.equals(g.timesteps().get(), studentTimesteps(k))) {
+            throw new InvalidRequestException("timesteps", why + " on the trailing time points " + Arrays.toString(studentTimesteps(k)));
         }
     }
 
-    private int[] studentTimesteps(org.ddpm4j.checkpoint.Distilled d) {
-        return org.ddpm4j.sampler.TimestepSpacing.TRAILING.timesteps(run.diffusion().steps(), d.steps());
+    /** The sampler a student samples with: DDIM (progressive) or the consistency sampler. */
+    private static SamplerKind studentSampler(org.ddpm4j.checkpoint.Distilled d) {
+        return d.consistency() ? SamplerKind.CONSISTENCY : SamplerKind.DDIM;
+    }
+
+    private int[] studentTimesteps(int k) {
+        return org.ddpm4j.sampler.TimestepSpacing.TRAILING.timesteps(run.diffusion().steps(), k);
     }
 
     /** Generates the requested images. */
@@ -218,6 +230,9 @@ public final class DiffusionModel implements AutoCloseable {
         checkDistilled(g);
         try {
             SamplerConfig d = Defaults.sampler(run.model());
+            if (distilled.isPresent()) {
+                d = d.withKind(studentSampler(distilled.get()).kind());
+            }
             return new SamplerConfig(g.sampler().map(SamplerKind::kind).orElse(d.kind()), g.eta(), g.spacing().orElse(d.spacing()),
                     g.variance(), g.clipX0().orElse(d.clipX0()));
         } catch (org.ddpm4j.SettingException e) {
@@ -264,7 +279,7 @@ public final class DiffusionModel implements AutoCloseable {
         try {
             int steps = steps(g);
             if (distilled.isPresent()) {
-                return new TimePoints(studentTimesteps(distilled.get()), "distilled");
+                return new TimePoints(studentTimesteps(steps), "distilled");
             }
             if (g.timesteps().isPresent()) {
                 int[] ts = g.timesteps().get();

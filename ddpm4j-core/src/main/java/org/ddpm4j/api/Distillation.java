@@ -15,16 +15,20 @@ import org.ddpm4j.diffusion.DiffusionConfig;
 import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.model.Denoiser;
 import org.ddpm4j.model.ModelConfig;
+import org.ddpm4j.train.ConsistencyDistillation;
 import org.ddpm4j.train.ProgressiveDistillation;
+import org.ddpm4j.train.TeacherTask;
 import org.ddpm4j.train.TrainingTask;
 import org.ddpm4j.util.Tensors;
 
 /**
  * Distilling a trained run into a student that samples in a few network calls: progressive distillation
- * (Salimans and Ho, arXiv 2202.00512; see {@link ProgressiveDistillation}). The student starts from the teacher's
- * weights (its EMA, as {@code sample} uses them), the teacher stays a frozen copy, and a class-conditional
- * teacher's guidance is distilled in. The student is a normal run directory, checkpointed, resumable and logged
- * like a trained one; {@link DiffusionModel} samples it with deterministic DDIM at its step count without guidance.
+ * (Salimans and Ho, arXiv 2202.00512; see {@link ProgressiveDistillation}) or consistency distillation (Song et
+ * al., arXiv 2303.01469; see {@link ConsistencyDistillation}). The student starts from the teacher's weights (its
+ * EMA, as {@code sample} uses them), the teacher stays a frozen copy, and a class-conditional teacher's guidance
+ * is distilled in. The student is a normal run directory, checkpointed, resumable and logged like a trained one;
+ * {@link DiffusionModel} samples a progressive student with deterministic DDIM at its step count, a consistency
+ * student with the consistency sampler at 1 to its grid's steps, both without guidance.
  *
  * <pre>{@code
  * Distillation.Plan plan = Distillation.from(Path.of("runs/digits")).steps(4).minutes(30).plan();
@@ -35,11 +39,17 @@ public final class Distillation {
 
     private Distillation() {}
 
-    /** The one method available. */
-    public static final String PROGRESSIVE = "progressive";
+    /** Progressive distillation, the default method. */
+    public static final String PROGRESSIVE = Distilled.PROGRESSIVE;
+    /** Consistency distillation. */
+    public static final String CONSISTENCY = Distilled.CONSISTENCY;
     /** The student's DDIM steps when none are asked for. */
     public static final int STEPS = 4;
-    /** The teacher's DDIM steps in the first round when none are asked for (two rounds down to {@link #STEPS}). */
+    /**
+     * The teacher's DDIM steps when none are asked for (at least twice the student's): in the first round of a
+     * progressive distillation (two rounds down to {@link #STEPS}), or across a consistency student's grid (four
+     * teacher steps per interval of a grid of {@link #STEPS}).
+     */
     public static final int TEACHER_STEPS = 16;
     /** The learning rate when none is asked for. */
     public static final double LR = 2e-4;
@@ -89,19 +99,25 @@ public final class Distillation {
             this.teacher = teacher;
         }
 
-        /** {@code progressive}. */
+        /** {@code progressive} (the default) or {@code consistency}. */
         public Builder method(String m) {
             this.method = m;
             return this;
         }
 
-        /** The student's DDIM steps at the end (a power of 2 below the teacher's steps). */
+        /**
+         * The student's steps: its DDIM steps at the end (progressive: the teacher's steps divided by a power of 2),
+         * or its grid, the most steps it samples with (consistency).
+         */
         public Builder steps(int k) {
             this.steps = k;
             return this;
         }
 
-        /** The teacher's DDIM steps in the first round: the student's steps times 2^rounds. */
+        /**
+         * The teacher's DDIM steps: in the first round, the student's steps times 2^rounds (progressive), or across
+         * the whole grid, a multiple of the student's steps (consistency).
+         */
         public Builder teacherSteps(int n) {
             this.teacherSteps = n;
             return this;
@@ -169,9 +185,11 @@ public final class Distillation {
         }
 
         private Plan validated() {
-            if (!PROGRESSIVE.equals(method)) {
-                throw new InvalidRequestException("method", "unknown {method} '" + method + "' (available: " + PROGRESSIVE + ")");
+            if (!PROGRESSIVE.equals(method) && !CONSISTENCY.equals(method)) {
+                throw new InvalidRequestException("method", "unknown {method} '" + method + "' (available: " + PROGRESSIVE + ", "
+                        + CONSISTENCY + ")");
             }
+            boolean consistency = CONSISTENCY.equals(method);
             Run run = Run.open(teacher);
             if (Distilled.of(run).isPresent()) {
                 throw new InvalidRequestException("run", teacher + " is itself a distilled student; distill its teacher "
@@ -180,11 +198,21 @@ public final class Distillation {
             int tSteps = run.diffusion().steps();
             InvalidRequestException.range("steps", steps, 1, tSteps / 2);
             int n = teacherSteps != null ? teacherSteps : Math.max(TEACHER_STEPS, 2 * steps);
-            int rounds = Integer.numberOfTrailingZeros(Math.max(1, n / steps));
-            if (n % steps != 0 || Integer.bitCount(n / steps) != 1 || n / steps < 2) {
-                throw new InvalidRequestException("teacher-steps", "{teacher-steps} must be {steps} (" + steps + ") times a power of 2 (2, 4, 8, ...), got " + n);
+            int rounds;
+            if (consistency) {
+                rounds = 1;
+                if (n % steps != 0 || n > tSteps) {
+                    throw new InvalidRequestException("teacher-steps", "{teacher-steps} must be a multiple of {steps} (" + steps + ") within "
+                            + tSteps + ", got " + n);
+                }
+                ConsistencyDistillation.check(steps, n / steps, tSteps);
+            } else {
+                rounds = Integer.numberOfTrailingZeros(Math.max(1, n / steps));
+                if (n % steps != 0 || Integer.bitCount(n / steps) != 1 || n / steps < 2) {
+                    throw new InvalidRequestException("teacher-steps", "{teacher-steps} must be {steps} (" + steps + ") times a power of 2 (2, 4, 8, ...), got " + n);
+                }
+                ProgressiveDistillation.check(n, rounds, tSteps);
             }
-            ProgressiveDistillation.check(n, rounds, tSteps);
             if (minutes != null && updates != null) {
                 throw new InvalidRequestException("budget", "give {minutes} or {updates}, not both");
             }
@@ -216,7 +244,7 @@ public final class Distillation {
                     new TrainConfig.Optimiser(batch != null ? batch : t.optimiser().batchSize(), lr, 20, false, 0, 1.0, 0),
                     new TrainConfig.Objective(0, skipNonFinite), t.conditioning(), seed);
             Distilled d = new Distilled(method, teacher.toAbsolutePath().normalize().toString(), run.stateSection().has("step")
-                    ? run.stateSection().get("step").getAsLong() : 0, n, rounds, w, 0);
+                    ? run.stateSection().get("step").getAsLong() : 0, n, rounds, w, 0, consistency ? steps : 0);
             return new Plan(new Training.Plan(run.model(), run.diffusion(), tc, sampleEvery, checkpointEvery, 0), d);
         }
     }
@@ -241,12 +269,13 @@ public final class Distillation {
         }
     }
 
-    /** Progressive distillation as a {@link Training.Job}: the teacher's network lives in {@code manager}. */
+    /** A distillation as a {@link Training.Job}: the teacher's network lives in {@code manager}. */
     private static final class Job implements Training.Job {
         private final Plan plan;
         private final NDManager manager;
         private Denoiser teacher;
-        private ProgressiveDistillation task;
+        private TeacherTask task;
+        private ProgressiveDistillation progressive; // null for a consistency distillation
 
         Job(Plan plan, NDManager manager) {
             this.plan = plan;
@@ -258,17 +287,24 @@ public final class Distillation {
             Distilled d = plan.distilled();
             if (resumed != null) {
                 teacher = Denoiser.create(net.config(), manager, new org.ddpm4j.util.Rng(0));
-                if (!resumed.hasTensors(ProgressiveDistillation.TEACHER)) {
+                if (!resumed.hasTensors(TeacherTask.TEACHER)) {
                     throw new DdpmException(resumed.dir().resolve(Run.CHECKPOINT) + ": no teacher weights to resume the distillation with");
                 }
             } else {
                 teacher = Run.open(Path.of(d.teacher())).loadModel(manager, true);
             }
-            task = new ProgressiveDistillation(net, teacher, diffusion, tc, d.teacherSteps(), d.rounds(), d.guidance(),
-                    Defaults.sampler(net.config()).clipX0());
+            boolean clip = Defaults.sampler(net.config()).clipX0();
+            if (d.consistency()) {
+                task = new ConsistencyDistillation(net, teacher, diffusion, tc, d.points(), d.teacherSteps() / d.points(), d.guidance(), clip);
+            } else {
+                progressive = new ProgressiveDistillation(net, teacher, diffusion, tc, d.teacherSteps(), d.rounds(), d.guidance(), clip);
+                task = progressive;
+            }
             if (resumed != null) {
                 task.restoreTeacher(resumed);
-                task.restoreRound(Distilled.of(resumed).orElseThrow().round());
+                if (progressive != null) {
+                    progressive.restoreRound(Distilled.of(resumed).orElseThrow().round());
+                }
             }
             return task;
         }
@@ -287,7 +323,7 @@ public final class Distillation {
 
         @Override
         public void beforeSave(JsonObject extra) {
-            extra.add(Distilled.KEY, plan.distilled().atRound(task.round()).toJson());
+            extra.add(Distilled.KEY, plan.distilled().atRound(progressive == null ? 0 : progressive.round()).toJson());
         }
 
         @Override
@@ -297,24 +333,30 @@ public final class Distillation {
 
         @Override
         public int previewSteps(ModelConfig mc, DiffusionConfig dc, long step, long total) {
-            return task.studentSteps(task.roundOf(step - 1, total));
+            return progressive == null ? plan.distilled().points() : progressive.studentSteps(progressive.roundOf(step - 1, total));
         }
 
         /** After the last step of every round but the last: that round's student, in {@code rounds/K}. */
         @Override
         public String snapshot(long step, long total) {
-            int r = task.roundOf(step - 1, total);
-            if (total <= 0 || step >= total || task.roundOf(step, total) == r) {
+            if (progressive == null) {
                 return null;
             }
-            return ROUNDS + "/" + task.studentSteps(r);
+            int r = progressive.roundOf(step - 1, total);
+            if (total <= 0 || step >= total || progressive.roundOf(step, total) == r) {
+                return null;
+            }
+            return ROUNDS + "/" + progressive.studentSteps(r);
         }
 
         @Override
         public String describe(ModelConfig mc, Denoiser net, ImageSet data, TrainConfig tc) {
             Distilled d = plan.distilled();
-            return String.format(Locale.ROOT, "distilling %s (progressive: %d -> %d DDIM steps in %d rounds%s) on %,d images of %s, %s of batch %d",
-                    d.teacher(), d.teacherSteps(), d.finalSteps(), d.rounds(), d.guidance() > 0 ? ", guidance " + d.guidance() + " distilled in" : "",
+            String how = d.consistency()
+                    ? String.format(Locale.ROOT, "consistency: a grid of %d time points, %d teacher DDIM steps", d.points(), d.teacherSteps())
+                    : String.format(Locale.ROOT, "progressive: %d -> %d DDIM steps in %d rounds", d.teacherSteps(), d.finalSteps(), d.rounds());
+            return String.format(Locale.ROOT, "distilling %s (%s%s) on %,d images of %s, %s of batch %d",
+                    d.teacher(), how, d.guidance() > 0 ? ", guidance " + d.guidance() + " distilled in" : "",
                     data.size(), data.description(), tc.budget(), tc.optimiser().batchSize());
         }
     }

@@ -16,7 +16,13 @@ public enum SamplerKind {
      * iPNDM (Zhang and Chen, arXiv 2204.13902): fourth-order Adams-Bashforth on the probability-flow ODE, for
      * 5-10 steps; cannot resample for inpainting.
      */
-    IPNDM(SamplerConfig.Kind.IPNDM);
+    IPNDM(SamplerConfig.Kind.IPNDM),
+    /**
+     * The consistency-model sampler (Song et al., arXiv 2303.01469): each call jumps to a clean image, which the
+     * next call starts from noised afresh. For consistency-distilled students ({@code ./ddpm distill --method
+     * consistency}); crude on other runs.
+     */
+    CONSISTENCY(SamplerConfig.Kind.CONSISTENCY);
 
     private final SamplerConfig.Kind kind;
 
@@ -29,7 +35,7 @@ public enum SamplerKind {
         return kind;
     }
 
-    /** The name the CLI and the studio use: {@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m} or {@code ipndm}. */
+    /** The name the CLI and the studio use: {@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m}, {@code ipndm} or {@code consistency}. */
     public String id() {
         return kind.id();
     }
@@ -39,7 +45,7 @@ public enum SamplerKind {
         return kind.resamples();
     }
 
-    /** The sampler called {@code id} ({@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m}, {@code ipndm}). */
+    /** The sampler called {@code id} ({@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m}, {@code ipndm}, {@code consistency}). */
     public static SamplerKind of(String id) {
         try {
             SamplerConfig.Kind k = SamplerConfig.Kind.parse(id);

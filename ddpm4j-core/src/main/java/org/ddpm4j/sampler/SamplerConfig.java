@@ -16,7 +16,8 @@ public record SamplerConfig(SamplerConfig.Kind kind, double eta, TimestepSpacing
         DDIM("ddim", true),
         DPM_SOLVER_PP("dpm++", false),
         DPM_SOLVER_PP_3M("dpm++3m", false),
-        IPNDM("ipndm", false);
+        IPNDM("ipndm", false),
+        CONSISTENCY("consistency", false);
 
         private final String id;
         private final boolean resamples;
@@ -26,7 +27,7 @@ public record SamplerConfig(SamplerConfig.Kind kind, double eta, TimestepSpacing
             this.resamples = resamples;
         }
 
-        /** {@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m} or {@code ipndm}. */
+        /** {@code ddpm}, {@code ddim}, {@code dpm++}, {@code dpm++3m}, {@code ipndm} or {@code consistency}. */
         public String id() {
             return id;
         }
@@ -49,7 +50,7 @@ public record SamplerConfig(SamplerConfig.Kind kind, double eta, TimestepSpacing
     }
 
     /** The sampler names as an error message lists them. */
-    public static final String EXPECTED = "ddpm, ddim, dpm++, dpm++3m or ipndm";
+    public static final String EXPECTED = "ddpm, ddim, dpm++, dpm++3m, ipndm or consistency";
 
     public SamplerConfig {
         if (kind == null || spacing == null || variance == null) {
@@ -100,6 +101,7 @@ public record SamplerConfig(SamplerConfig.Kind kind, double eta, TimestepSpacing
             case IPNDM -> new IpndmSampler(diffusion, spacing, clipX0);
             case DPM_SOLVER_PP -> new DpmSolverPlusPlus(diffusion, spacing, clipX0);
             case DPM_SOLVER_PP_3M -> new DpmSolverPlusPlus(diffusion, spacing, clipX0, 3);
+            case CONSISTENCY -> new ConsistencySampler(diffusion, spacing, clipX0);
         };
     }
 }

@@ -38,21 +38,10 @@ import org.ddpm4j.util.Tensors;
  * checkpoint ({@link #stateTensors}), so a resumed distillation continues exactly. The learning rate warms up
  * over {@link #WARMUP} updates, then decays linearly to 0 within each round, as the paper anneals it per round.
  */
-public final class ProgressiveDistillation implements TrainingTask {
+public final class ProgressiveDistillation extends TeacherTask {
 
-    /** The prefix of the teacher's weights in a student's checkpoint. */
-    public static final String TEACHER = "teacher/";
-    /** Updates over which the learning rate warms up at the start of every round. */
-    static final int WARMUP = 20;
-
-    private final Denoiser student;
-    private final Denoiser teacher;
-    private final GaussianDiffusion diffusion;
-    private final TrainConfig config;
     private final int teacherSteps;
     private final int rounds;
-    private final double guidance;
-    private final boolean clipX0;
     private int round;
 
     /**
@@ -65,15 +54,10 @@ public final class ProgressiveDistillation implements TrainingTask {
      */
     public ProgressiveDistillation(Denoiser student, Denoiser teacher, GaussianDiffusion diffusion, TrainConfig config,
             int teacherSteps, int rounds, double guidance, boolean clipX0) {
+        super(student, teacher, diffusion, config, guidance, clipX0);
         check(teacherSteps, rounds, diffusion.schedule().steps());
-        this.student = student;
-        this.teacher = teacher;
-        this.diffusion = diffusion;
-        this.config = config;
         this.teacherSteps = teacherSteps;
         this.rounds = rounds;
-        this.guidance = student.config().conditional() ? guidance : 0;
-        this.clipX0 = clipX0;
     }
 
     /** Checks that {@code teacherSteps} halves {@code rounds} times into a whole number of steps within T. */
@@ -114,11 +98,6 @@ public final class ProgressiveDistillation implements TrainingTask {
         this.round = r;
     }
 
-    /** Loads the teacher weights a checkpoint saved ({@link #TEACHER}). */
-    public void restoreTeacher(Run run) {
-        run.restore(teacher, TEACHER);
-    }
-
     @Override
     public void beforeStep(long step, long total) {
         int r = roundOf(step, total);
@@ -140,8 +119,7 @@ public final class ProgressiveDistillation implements TrainingTask {
         int r = roundOf(step - 1, total);
         long start = r * per;
         long end = r == rounds - 1 ? total : start + per;
-        long k = step - start; // 1-based update within the round
-        return lr * Math.min(1.0, (double) k / WARMUP) * Math.max(0.0, 1.0 - (double) (k - 1) / (end - start));
+        return warmupLinear(lr, step, start, end);
     }
 
     @Override
@@ -161,7 +139,6 @@ public final class ProgressiveDistillation implements TrainingTask {
         int[] t = new int[b];
         int[] mid = new int[b];
         int[] next = new int[b];
-        float[] tf = new float[b];
         for (int i = 0; i < b; i++) {
             int k = rng.nextInt(n);
             t[i] = grid[k];
@@ -170,11 +147,9 @@ public final class ProgressiveDistillation implements TrainingTask {
             if (fine[2 * k] != grid[k]) {
                 throw new IllegalStateException("the trailing points of " + 2 * n + " steps do not refine those of " + n);
             }
-            tf[i] = t[i];
         }
         NDArray noise = Noise.randn(rng, m, x0.getShape());
         NDArray xt = diffusion.addNoise(x0, noise, t);
-        NDArray tArr = Tensors.fromJava(m, tf);
         NDArray cls = labels == null ? null : Tensors.fromJava(m, DenoisingTask.dropLabels(labels, config.conditioning().pUncond(), rng));
         // 1-2. two deterministic DDIM steps of the (guided) teacher: x_t -> x_t' -> x_t''
         NDArray xMid = ddim(xt, teacherOutput(xt, t, cls), t, mid);
@@ -182,61 +157,7 @@ public final class ProgressiveDistillation implements TrainingTask {
         // 3. the x0 whose one DDIM step from x_t reaches x_t'' (PD eq. 8); at the end (t'' = -1) x_t'' itself
         NDArray ratio = sigmaOf(m, next).div(sigmaOf(m, t));
         NDArray x0Target = xNext.sub(ratio.mul(xt)).div(alphaOf(m, next).sub(ratio.mul(alphaOf(m, t))));
-        // 4. as an output target: x0 = c1 x_t + c2 out, so out* = (x~ - c1 x_t) / c2, weight c2^2 max(snr, 1)
-        NDArray c1 = GaussianDiffusion.perImage(m, t, diffusion::x0FromXtCoefficient);
-        NDArray c2 = GaussianDiffusion.perImage(m, t, diffusion::x0Coefficient);
-        NDArray target = x0Target.sub(c1.mul(xt)).div(c2);
-        float[] w = new float[b];
-        for (int i = 0; i < b; i++) {
-            double c = diffusion.x0Coefficient(t[i]);
-            w[i] = (float) (c * c * Math.max(diffusion.schedule().snr(t[i]), 1.0));
-        }
-        return new Batch(xt, tArr, cls, target, Tensors.fromJava(m, w, new Shape(b)));
-    }
-
-    /** The teacher's output at (x, t) per image, guided at {@link #guidance} for a conditional network. */
-    private NDArray teacherOutput(NDArray x, int[] t, NDArray cls) {
-        NDManager m = x.getManager();
-        int b = t.length;
-        float[] tf = new float[b];
-        for (int i = 0; i < b; i++) {
-            tf[i] = t[i];
-        }
-        NDArray ts = Tensors.fromJava(m, tf);
-        if (cls == null || guidance == 0) {
-            return teacher.forward(x, ts, cls, false);
-        }
-        NDArray both = teacher.forward(x.concat(x, 0), ts.concat(ts, 0), cls.concat(m.full(new Shape(b), -1f), 0), false);
-        NDArray cond = both.get("0:" + b);
-        NDArray uncond = both.get(b + ":");
-        return cond.add(cond.sub(uncond).mul((float) guidance)); // cond + w (cond - uncond)
-    }
-
-    /**
-     * One deterministic DDIM step per image (DDIM eq. 12 with eta = 0) from x_t at t to t' ({@code -1}: x0):
-     * x0 from the output (clipped if asked), eps consistent with it, x_t' = alpha_t' x0 + sigma_t' eps.
-     */
-    NDArray ddim(NDArray xt, NDArray out, int[] t, int[] tPrev) {
-        NDManager m = xt.getManager();
-        NDArray x0 = GaussianDiffusion.perImage(m, t, diffusion::x0FromXtCoefficient).mul(xt)
-                .add(GaussianDiffusion.perImage(m, t, diffusion::x0Coefficient).mul(out));
-        if (clipX0) {
-            x0 = x0.clip(-1f, 1f);
-        }
-        NDArray eps = xt.sub(alphaOf(m, t).mul(x0)).div(sigmaOf(m, t));
-        return alphaOf(m, tPrev).mul(x0).add(sigmaOf(m, tPrev).mul(eps));
-    }
-
-    private NDArray alphaOf(NDManager m, int[] t) {
-        return GaussianDiffusion.perImage(m, t, tt -> tt < 0 ? 1.0 : Math.sqrt(diffusion.schedule().alphaBar(tt)));
-    }
-
-    private NDArray sigmaOf(NDManager m, int[] t) {
-        return GaussianDiffusion.perImage(m, t, tt -> tt < 0 ? 0.0 : Math.sqrt(1 - diffusion.schedule().alphaBar(tt)));
-    }
-
-    @Override
-    public Map<String, Tensor> stateTensors() {
-        return new LinkedHashMap<>(Run.export(teacher, TEACHER));
+        // 4. as an output target with the truncated-SNR weight
+        return x0Batch(xt, t, cls, x0Target);
     }
 }

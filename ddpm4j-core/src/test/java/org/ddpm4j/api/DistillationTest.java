@@ -115,8 +115,70 @@ class DistillationTest {
         }
     }
 
+    /** A consistency student on a grid of 2 points, 2 teacher steps per interval, 4 updates of batch 4. */
+    private static Distillation.Plan consistencyPlan() {
+        return Distillation.from(teacher).method("consistency").steps(2).teacherSteps(4).updates(4).batch(4).sampleEvery(0)
+                .checkpointEvery(0).plan();
+    }
+
+    @Test
+    void aConsistencyStudentSamplesAtOneToItsGridsStepsAndResumesExactly() {
+        Path whole = dir.resolve("cm-whole");
+        Path cut = dir.resolve("cm-cut");
+        List<String> said = new ArrayList<>();
+        Distillation.run(consistencyPlan(), whole, false, new TrainingListener() {
+            @Override
+            public void onMessage(String line) {
+                said.add(line);
+            }
+        });
+        assertTrue(said.get(0).contains("consistency: a grid of 2 time points, 4 teacher DDIM steps, guidance 0.25 distilled in"), said.get(0));
+        Distilled d = Distilled.of(Run.open(whole)).orElseThrow();
+        assertTrue(d.consistency());
+        assertEquals(2, d.steps());
+        assertEquals("1 to 2", d.supported());
+        assertFalse(Files.exists(whole.resolve(Distillation.ROUNDS)), "one round: no round snapshots");
+        Training.Outcome stopped = Distillation.run(consistencyPlan(), cut, false, new TrainingListener() {
+            long step;
+
+            @Override
+            public void onStep(long step, long total, int epoch, double loss, double ips) {
+                this.step = step;
+            }
+
+            @Override
+            public boolean cancelled() {
+                return step >= 2;
+            }
+        });
+        assertEquals(new Training.Outcome(2, 4, false), stopped);
+        assertEquals(new Training.Outcome(4, 4, true), Distillation.run(Distillation.resumePlan(cut), cut, true, TrainingListener.NONE));
+        try (DiffusionModel a = DiffusionModel.open(whole); DiffusionModel b = DiffusionModel.open(cut)) {
+            Generation g = Generation.builder().count(3).classIndex(1).seed(4).build();
+            assertEquals(2, a.steps(g), "the grid's steps by default");
+            assertEquals(SamplerKind.CONSISTENCY.id(), a.samplerSettings(g).kind().id());
+            assertArrayEquals(new int[] {999, 499}, a.timePoints(g).timesteps());
+            assertEquals(0, a.guide(g).classifierFreeWeight(), "the guidance is built in");
+            float[] two = a.generate(g).values();
+            assertArrayEquals(two, b.generate(g).values(), 0f, "resumed = uninterrupted");
+            Generation one = g.toBuilder().steps(1).build();
+            assertArrayEquals(new int[] {999}, a.timePoints(one).timesteps());
+            float[] single = a.generate(one).values();
+            assertEquals(two.length, single.length);
+            assertFalse(java.util.Arrays.equals(two, single), "one step is one jump; two steps jump, noise afresh and jump again");
+            assertArrayEquals(single, a.generate(one.toBuilder().sampler(SamplerKind.CONSISTENCY).build()).values(), 0f);
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> a.generate(g.toBuilder().steps(3).build()));
+            assertEquals("steps", e.field());
+            assertTrue(e.getMessage().contains("distilled (consistency) to sample with the consistency sampler at 1 to 2 steps"), e.getMessage());
+            assertEquals("sampler", assertThrows(InvalidRequestException.class,
+                    () -> a.generate(g.toBuilder().sampler(SamplerKind.DDIM).build())).field());
+        }
+    }
+
     @Test
     void badSettingsNameTheirField() {
+        assertEquals("teacher-steps", assertThrows(InvalidRequestException.class,
+                () -> Distillation.from(teacher).method("consistency").steps(4).teacherSteps(10).plan()).field());
         assertEquals("teacher-steps", assertThrows(InvalidRequestException.class, () -> Distillation.from(teacher).steps(4).teacherSteps(12).plan()).field());
         assertEquals("method", assertThrows(InvalidRequestException.class, () -> Distillation.from(teacher).method("magic").plan()).field());
         assertEquals("steps", assertThrows(InvalidRequestException.class, () -> Distillation.from(teacher).steps(0).plan()).field());

@@ -34,6 +34,7 @@ class SamplerContractTest {
                 list.add(SamplerConfig.of("dpm++", 0, spacing, "beta", clip));
                 list.add(SamplerConfig.of("dpm++3m", 0, spacing, "beta", clip));
                 list.add(SamplerConfig.of("ipndm", 0, spacing, "beta", clip));
+                list.add(SamplerConfig.of("consistency", 0, spacing, "beta", clip));
             }
         }
         return list.stream();

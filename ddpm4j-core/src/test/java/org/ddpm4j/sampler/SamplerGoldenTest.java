@@ -273,6 +273,34 @@ class SamplerGoldenTest {
     }
 
     @Test
+    void consistencySamplerJumpsToX0ThenNoisesAfresh() {
+        // Song et al. 2023, Algorithm 1 in VP form, in double: x0 = c1 x_t + c2 out (clipped), then
+        // x_t' = sqrt(ab') x0 + sqrt(1 - ab') z with fresh z; the last step returns x0 itself
+        GaussianDiffusion d = new GaussianDiffusion(NoiseSchedule.cosine(1000), Prediction.V);
+        Sampler cm = new ConsistencySampler(d, TimestepSpacing.TRAILING, true);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Rng r = new Rng(5);
+            NDArray x = Noise.randn(r, m, new Shape(1, 1, 4, 4));
+            NDArray out = Noise.randn(r, m, new Shape(1, 1, 4, 4)).mul(2f); // large enough that clipping matters
+            for (int[] pair : new int[][] {{999, 499}, {499, -1}}) {
+                float[] xs = x.toFloatArray();
+                float[] os = out.toFloatArray();
+                float[] z = Noise.randn(new Rng(11), m, new Shape(1, 1, 4, 4)).toFloatArray(); // the sampler's draw
+                StepOutput so = cm.step(out, pair[0], pair[1], x, new Rng(11));
+                float[] got = so.prevSample().toFloatArray();
+                float[] gotX0 = so.predX0().toFloatArray();
+                double abPrev = pair[1] < 0 ? 1 : d.schedule().alphaBar(pair[1]);
+                for (int j = 0; j < xs.length; j++) {
+                    double x0 = Math.max(-1, Math.min(1, d.x0FromXtCoefficient(pair[0]) * xs[j] + d.x0Coefficient(pair[0]) * os[j]));
+                    double want = pair[1] < 0 ? x0 : Math.sqrt(abPrev) * x0 + Math.sqrt(1 - abPrev) * z[j];
+                    assertEquals(x0, gotX0[j], 1e-5, "x0, pixel " + j);
+                    assertEquals(want, got[j], 1e-5, pair[0] + " -> " + pair[1] + ", pixel " + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void timestepSpacingsMatchDiffusers() {
         // numpy reference: linspace(0, 999, 10).round()[::-1]; arange(0, 10) * 100 [::-1]; round(arange(1000, 0, -100)) - 1
         assertArrayEquals(new int[] {999, 888, 777, 666, 555, 444, 333, 222, 111, 0}, TimestepSpacing.LINSPACE.timesteps(1000, 10));

@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 class ProgressiveDistillationTest {
 
     private static final int CLASSES = 3;
-    private static final ModelConfig NET = new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), CLASSES);
+    static final ModelConfig NET = new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny(), CLASSES);
 
-    private static TrainConfig config(double pUncond) {
+    static TrainConfig config(double pUncond) {
         return new TrainConfig(TrainConfig.Data.of("mnist", null), TrainConfig.Budget.steps(100),
                 new TrainConfig.Optimiser(3, 1e-3, 20, false, 0, 1, 0), new TrainConfig.Objective(0, false),
                 new TrainConfig.Conditioning(true, pUncond), 0);
@@ -97,7 +97,7 @@ class ProgressiveDistillationTest {
     }
 
     /** cond + w (cond - uncond) of one image, each branch its own network call. */
-    private static double[] guided(NDManager m, Denoiser teacher, double[] x, int t, float label, double w) {
+    static double[] guided(NDManager m, Denoiser teacher, double[] x, int t, float label, double w) {
         float[] xf = new float[x.length];
         for (int j = 0; j < x.length; j++) {
             xf[j] = (float) x[j];
@@ -113,7 +113,7 @@ class ProgressiveDistillationTest {
     }
 
     /** DDIM eq. (12), eta 0, in double: x0 from the output (clipped), eps from x0, then the step to tPrev (-1: x0). */
-    private static double[] ddim(GaussianDiffusion d, double[] xt, double[] out, int t, int tPrev) {
+    static double[] ddim(GaussianDiffusion d, double[] xt, double[] out, int t, int tPrev) {
         double[] next = new double[xt.length];
         for (int j = 0; j < xt.length; j++) {
             double x0 = Math.max(-1, Math.min(1, d.x0FromXtCoefficient(t) * xt[j] + d.x0Coefficient(t) * out[j]));
@@ -123,11 +123,11 @@ class ProgressiveDistillationTest {
         return next;
     }
 
-    private static double alpha(GaussianDiffusion d, int t) {
+    static double alpha(GaussianDiffusion d, int t) {
         return t < 0 ? 1 : Math.sqrt(d.schedule().alphaBar(t));
     }
 
-    private static double sigma(GaussianDiffusion d, int t) {
+    static double sigma(GaussianDiffusion d, int t) {
         return t < 0 ? 0 : Math.sqrt(1 - d.schedule().alphaBar(t));
     }
 

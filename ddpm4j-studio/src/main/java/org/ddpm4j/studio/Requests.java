@@ -76,10 +76,11 @@ final class Requests {
         int steps = intField(o, "steps", defaultSteps(r), 1, Math.min(limits.maxSteps(), r.diffusion().steps()));
         int count = intField(o, "count", 16, 1, limits.maxCount());
         long seed = longField(o, "seed", 0, 0, Limits.MAX_SEED);
-        String sampler = samplerField(o, Defaults.sampler(mc).kind().id(), false);
         java.util.Optional<org.ddpm4j.checkpoint.Distilled> student = org.ddpm4j.checkpoint.Distilled.of(r);
-        if (student.isPresent() && (steps != student.get().steps() || !sampler.equals(SamplerKind.DDIM.id()))) {
-            throw new DdpmException("this run was distilled to sample with DDIM at " + student.get().steps() + " steps, got "
+        String own = student.isPresent() && student.get().consistency() ? SamplerKind.CONSISTENCY.id() : SamplerKind.DDIM.id();
+        String sampler = samplerField(o, student.isPresent() ? own : Defaults.sampler(mc).kind().id(), false);
+        if (student.isPresent() && (!student.get().supports(steps) || !sampler.equals(own))) {
+            throw new DdpmException("this run was distilled to sample with " + own + " at " + student.get().supported() + " steps, got "
                     + sampler + " at " + steps);
         }
         int cls = classField(o, r);

@@ -302,13 +302,16 @@ public final class StudioServer implements AutoCloseable {
         o.add("model_config", Json.GSON.toJsonTree(mc));
         JsonObject d = new JsonObject();
         java.util.Optional<org.ddpm4j.checkpoint.Distilled> student = org.ddpm4j.checkpoint.Distilled.of(r);
-        d.addProperty("sampler", Defaults.sampler(mc).kind().id());
+        d.addProperty("sampler", student.isPresent() && student.get().consistency() ? org.ddpm4j.api.SamplerKind.CONSISTENCY.id()
+                : student.isPresent() ? org.ddpm4j.api.SamplerKind.DDIM.id() : Defaults.sampler(mc).kind().id());
         d.addProperty("steps", Requests.defaultSteps(r));
         d.addProperty("guidance", Requests.defaultGuidance(r));
-        if (student.isPresent()) { // the page locks the sampler and steps a student was distilled for
+        if (student.isPresent()) { // the page locks the sampler, and the steps, to what a student was distilled for
             JsonObject st = new JsonObject();
             st.addProperty("method", student.get().method());
             st.addProperty("steps", student.get().steps());
+            st.addProperty("min_steps", student.get().consistency() ? 1 : student.get().steps());
+            st.addProperty("max_steps", student.get().steps());
             st.addProperty("guidance", student.get().guidance());
             o.add("distilled", st);
         }
