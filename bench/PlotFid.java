@@ -29,14 +29,16 @@ public class PlotFid {
             }
             JsonObject o = JsonParser.parseString(line).getAsJsonObject();
             boolean student = o.has("schedule") && o.get("schedule").getAsString().equals("distilled");
-            String key = student ? "distilled student" : o.get("sampler").getAsString();
+            String key = student ? (o.get("sampler").getAsString().equals("consistency") ? "consistency student" : "progressive student")
+                    : o.get("sampler").getAsString();
             if (o.has("seed") && o.get("seed").getAsLong() != 0) {
                 continue; // one point per setting: the default seed
             }
             bySampler.computeIfAbsent(key, k -> new ArrayList<>())
                     .add(new double[] {calls(o), o.get("fid").getAsDouble()});
         }
-        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80), new Color(130, 60, 170)};
+        Color[] colors = {new Color(200, 60, 40), new Color(30, 110, 200), new Color(40, 160, 80), new Color(130, 60, 170),
+            new Color(220, 140, 20), new Color(90, 90, 90)};
         List<Plots.Series> series = new ArrayList<>();
         int i = 0;
         for (var e : bySampler.entrySet()) {
