@@ -2,11 +2,6 @@ package org.ddpm4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.ddpm4j.checkpoint.Run;
-import org.ddpm4j.checkpoint.Tensor;
 import org.ddpm4j.config.TrainConfig;
 import org.ddpm4j.diffusion.GaussianDiffusion;
 import org.ddpm4j.model.Denoiser;

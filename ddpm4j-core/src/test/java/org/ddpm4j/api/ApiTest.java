@@ -22,6 +22,24 @@ import org.junit.jupiter.api.Test;
 /** The public API, used as a library user would: open a run, generate, inpaint; invalid requests name their field. */
 class ApiTest {
 
+    /** A listener that cancels the run once step {@code n} is done. */
+    static TrainingListener cancelAt(long n) {
+        return new TrainingListener() {
+            long step;
+
+            @Override
+            public void onStep(long step, long total, int epoch, double loss, double ips) {
+                this.step = step;
+            }
+
+            @Override
+            public boolean cancelled() {
+                return step >= n;
+            }
+        };
+    }
+
+
     static Path dir;
     static Path cond;
     static Path plain;
@@ -71,19 +89,7 @@ class ApiTest {
         assertTrue(said.get(0).startsWith("training "), said.toString());
         assertTrue(said.get(said.size() - 1).startsWith("trained 6 steps"), said.toString());
 
-        Training.Outcome stopped = Training.run(recipe.plan(), cut, false, new TrainingListener() {
-            long step;
-
-            @Override
-            public void onStep(long step, long total, int epoch, double loss, double ips) {
-                this.step = step;
-            }
-
-            @Override
-            public boolean cancelled() {
-                return step >= 3;
-            }
-        });
+        Training.Outcome stopped = Training.run(recipe.plan(), cut, false, cancelAt(3));
         assertEquals(new Training.Outcome(3, 6, false), stopped);
         assertEquals(3, org.ddpm4j.checkpoint.Run.open(cut).stateSection().get("step").getAsLong(), "saved at the cancelled step");
         assertEquals(new Training.Outcome(6, 6, true), Training.run(Training.resumePlan(cut), cut, true, TrainingListener.NONE));

@@ -93,19 +93,8 @@ class DistillationTest {
         Path whole = dir.resolve("whole");
         Path cut = dir.resolve("cut");
         Distillation.run(plan(), whole, false, TrainingListener.NONE);
-        Training.Outcome stopped = Distillation.run(plan(), cut, false, new TrainingListener() {
-            long step;
-
-            @Override
-            public void onStep(long step, long total, int epoch, double loss, double ips) {
-                this.step = step;
-            }
-
-            @Override
-            public boolean cancelled() {
-                return step >= 4; // inside the second round, with its teacher the first round's student
-            }
-        });
+        // cancelled inside the second round, with its teacher the first round's student
+        Training.Outcome stopped = Distillation.run(plan(), cut, false, ApiTest.cancelAt(4));
         assertEquals(new Training.Outcome(4, 6, false), stopped);
         assertEquals(1, Distilled.of(Run.open(cut)).orElseThrow().round());
         assertEquals(new Training.Outcome(6, 6, true), Distillation.run(Distillation.resumePlan(cut), cut, true, TrainingListener.NONE));
@@ -138,19 +127,7 @@ class DistillationTest {
         assertEquals(2, d.steps());
         assertEquals("1 to 2", d.supported());
         assertFalse(Files.exists(whole.resolve(Distillation.ROUNDS)), "one round: no round snapshots");
-        Training.Outcome stopped = Distillation.run(consistencyPlan(), cut, false, new TrainingListener() {
-            long step;
-
-            @Override
-            public void onStep(long step, long total, int epoch, double loss, double ips) {
-                this.step = step;
-            }
-
-            @Override
-            public boolean cancelled() {
-                return step >= 2;
-            }
-        });
+        Training.Outcome stopped = Distillation.run(consistencyPlan(), cut, false, ApiTest.cancelAt(2));
         assertEquals(new Training.Outcome(2, 4, false), stopped);
         assertEquals(new Training.Outcome(4, 4, true), Distillation.run(Distillation.resumePlan(cut), cut, true, TrainingListener.NONE));
         try (DiffusionModel a = DiffusionModel.open(whole); DiffusionModel b = DiffusionModel.open(cut)) {
