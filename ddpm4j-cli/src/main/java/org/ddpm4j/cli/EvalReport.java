@@ -39,7 +39,7 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
             j.addProperty("eta", sc.eta());
         }
         if (!real) {
-            j.addProperty("weights", model.weights() == DiffusionModel.Weights.EMA ? "ema" : "raw");
+            j.addProperty("weights", model.weights().toString());
         }
         j.addProperty("n", r.images());
         j.addProperty("fid", round(r.fid(), 3));

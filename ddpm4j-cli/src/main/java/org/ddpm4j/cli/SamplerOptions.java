@@ -37,8 +37,15 @@ public final class SamplerOptions {
             description = "Sample with the run's EMA weights (default: on; --no-ema uses the raw trained weights).")
     boolean ema = true;
 
-    /** The weights {@code --ema} / {@code --no-ema} ask for. */
+    @Option(names = "--weights", paramLabel = "W",
+            description = "Which weights: ema (default), raw, or ema:SIGMA_REL, a power-function EMA kept by a run trained with --ema-std.")
+    String weightsChoice;
+
+    /** The weights {@code --weights}, or else {@code --ema} / {@code --no-ema}, ask for. */
     DiffusionModel.Weights weights() {
+        if (weightsChoice != null) {
+            return DiffusionModel.Weights.parse(weightsChoice);
+        }
         return ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
     }
 

@@ -63,6 +63,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ema", description = "EMA decay of the weights, 0 = off (seed: 0; unet: 0.999).")
     Double ema;
 
+    @Option(names = "--ema-std", split = ",", paramLabel = "SIGMA_REL",
+            description = "Also keep EDM2 power-function EMAs of these relative widths (e.g. 0.05,0.10), for sample --weights ema:SIGMA_REL.")
+    java.util.List<Double> emaStds;
+
     @Mixin
     NetworkOptions networkOptions = new NetworkOptions();
 
@@ -123,6 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         set(weightDecay, r::weightDecay);
         set(clip, r::clip);
         set(ema, r::ema);
+        set(emaStds, r::emaStds);
         set(sampleEvery, r::sampleEvery);
         set(checkpointEvery, r::checkpointEvery);
         set(guideAt, r::guideAt);

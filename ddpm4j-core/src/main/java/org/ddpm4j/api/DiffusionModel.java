@@ -48,12 +48,71 @@ public final class DiffusionModel implements AutoCloseable {
         this.weights = weights;
     }
 
-    /** Which of a run's weights a model samples with. */
-    public enum Weights {
+    /**
+     * Which of a run's weights a model samples with: the fixed-decay EMA ({@link #EMA}, the default), the raw
+     * trained weights ({@link #RAW}), or one of EDM2's power-function EMAs a run trained with {@code emaStds} keeps
+     * ({@link #powerEma}). Written as {@code ema}, {@code raw} and {@code ema:0.100}.
+     */
+    public static final class Weights {
         /** The exponential moving average of the trained weights, when the run keeps one (else the trained weights). */
-        EMA,
+        public static final Weights EMA = new Weights("ema", Double.NaN);
         /** The trained weights as the optimiser left them. */
-        RAW
+        public static final Weights RAW = new Weights("raw", Double.NaN);
+
+        private final String kind;
+        private final double sigmaRel;
+
+        private Weights(String kind, double sigmaRel) {
+            this.kind = kind;
+            this.sigmaRel = sigmaRel;
+        }
+
+        /** The power-function EMA of relative width {@code sigmaRel} (EDM2, arXiv 2312.02696). */
+        public static Weights powerEma(double sigmaRel) {
+            if (!(sigmaRel > 0 && sigmaRel < 0.2886)) {
+                throw new InvalidRequestException("weights", "a power-function EMA's width must be in (0, 0.2886), got " + sigmaRel);
+            }
+            return new Weights("ema-std", sigmaRel);
+        }
+
+        /** Parses {@code raw}, {@code ema} or {@code ema:SIGMA_REL}. */
+        public static Weights parse(String s) {
+            String t = s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT);
+            if (t.equals("ema")) {
+                return EMA;
+            }
+            if (t.equals("raw")) {
+                return RAW;
+            }
+            if (t.startsWith("ema:")) {
+                try {
+                    return powerEma(Double.parseDouble(t.substring(4)));
+                } catch (NumberFormatException e) {
+                    // below
+                }
+            }
+            throw new InvalidRequestException("weights", "must be raw, ema or ema:SIGMA_REL (a power-function EMA the run keeps), got '" + s + "'");
+        }
+
+        /** The relative width of a power-function EMA, NaN for the others. */
+        public double sigmaRel() {
+            return sigmaRel;
+        }
+
+        @Override
+        public String toString() {
+            return Double.isNaN(sigmaRel) ? kind : String.format(java.util.Locale.ROOT, "ema:%.3f", sigmaRel);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Weights w && w.kind.equals(kind) && Double.compare(w.sigmaRel, sigmaRel) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return kind.hashCode() * 31 + Double.hashCode(sigmaRel);
+        }
     }
 
     /** Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) with its EMA weights. */
@@ -61,15 +120,26 @@ public final class DiffusionModel implements AutoCloseable {
         return open(runDir, Weights.EMA);
     }
 
-    /** Opens the run in {@code runDir} and loads the chosen weights. */
+    /**
+     * Opens the run in {@code runDir} and loads the chosen weights. A power-function EMA the run does not keep is
+     * an {@link InvalidRequestException} naming the ones it does.
+     */
     public static DiffusionModel open(Path runDir, Weights weights) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true"); // nothing is downloaded: the CPU natives come from the jar
         }
         Run run = Run.open(runDir).forSampling();
+        if (!Double.isNaN(weights.sigmaRel()) && !run.hasTensors(Run.powerEma(weights.sigmaRel()))) {
+            throw new InvalidRequestException("weights", runDir + " keeps no power-function EMA of width "
+                    + String.format(java.util.Locale.ROOT, "%.3f", weights.sigmaRel()) + " (it keeps "
+                    + (run.powerEmaStds().isEmpty() ? "none; train with ema-std" : run.powerEmaStds().toString()) + ")");
+        }
         NDManager manager = NDManager.newBaseManager();
-        boolean ema = weights == Weights.EMA;
         try {
+            if (!Double.isNaN(weights.sigmaRel())) {
+                return new DiffusionModel(run, manager, run.loadModel(manager, Run.powerEma(weights.sigmaRel())), weights);
+            }
+            boolean ema = weights == Weights.EMA;
             return new DiffusionModel(run, manager, run.loadModel(manager, ema), run.usesEma(ema) ? Weights.EMA : Weights.RAW);
         } catch (RuntimeException e) {
             manager.close();

@@ -134,6 +134,7 @@ public final class Training {
         private Double weightDecay;
         private Double clip;
         private Double ema;
+        private java.util.List<Double> emaStds = java.util.List.of();
         private String schedule;
         private String prediction;
         private Double minSnr;
@@ -226,6 +227,16 @@ public final class Training {
 
         public Recipe ema(double decay) {
             this.ema = decay;
+            return this;
+        }
+
+        /**
+         * Also keeps one of EDM2's power-function EMAs (arXiv 2312.02696) per relative width {@code sigmaRel} (EDM2
+         * uses 0.05 and 0.10): averages whose length grows with the run, sampled with
+         * {@code DiffusionModel.Weights.powerEma}. Each costs one more copy of the weights and three tensor ops a step.
+         */
+        public Recipe emaStds(java.util.List<Double> sigmaRel) {
+            this.emaStds = java.util.List.copyOf(sigmaRel);
             return this;
         }
 
@@ -355,7 +366,8 @@ public final class Training {
                     new TrainConfig.Data(data, digit, or(size, 0), or(channels, 0), or(flip, data.startsWith("folder:"))),
                     budget,
                     new TrainConfig.Optimiser(or(batch, 64), or(lr, seedModel ? 1e-4 : 1e-3), or(warmup, seedModel ? 0 : 200),
-                            or(cosine, !seedModel), or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999)),
+                            or(cosine, !seedModel), or(weightDecay, 0.0), or(clip, seedModel ? 0.0 : 1.0), or(ema, seedModel ? 0.0 : 0.999),
+                            emaStds),
                     new TrainConfig.Objective(or(minSnr, defaultMinSnr(seedModel, conditional)), skipNonFinite),
                     new TrainConfig.Conditioning(conditional, conditional ? pUncond : 0), seed);
             DiffusionConfig dc = DiffusionConfig.of(or(schedule, seedModel ? "linear" : "cosine"), 1000, 1e-4, 0.02,
@@ -620,9 +632,13 @@ public final class Training {
                         + ", before guide-at step " + plan.guideAt());
             }
             writeLossCurve(out);
-            listener.onMessage(String.format(Locale.ROOT, finished ? "trained %d steps in %s; peak RSS %.0f MiB"
-                    : "cancelled after step %d (" + trainer.totalSteps() + " planned) in %s; peak RSS %.0f MiB; the checkpoint resumes from there",
-                    trainer.stepCount(), ProgressBar.clock(trainer.trainSeconds()), Memory.peakRssMiB()));
+            // a --minutes budget: the wall time it took (grids and checkpoints included) beside the time it was planned to take
+            String budget = Double.isFinite(trainer.plannedSeconds())
+                    ? " (" + ProgressBar.clock(trainer.wallSeconds()) + " with grids and checkpoints; planned " + ProgressBar.clock(trainer.plannedSeconds()) + ")"
+                    : "";
+            listener.onMessage(String.format(Locale.ROOT, finished ? "trained %d steps in %s%s; peak RSS %.0f MiB"
+                    : "cancelled after step %d (" + trainer.totalSteps() + " planned) in %s%s; peak RSS %.0f MiB; the checkpoint resumes from there",
+                    trainer.stepCount(), ProgressBar.clock(trainer.trainSeconds()), budget, Memory.peakRssMiB()));
             return new Outcome(trainer.stepCount(), trainer.totalSteps(), finished);
         }
     }

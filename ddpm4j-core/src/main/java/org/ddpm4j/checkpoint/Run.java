@@ -33,8 +33,31 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
     public static final String LOG = "train_log.jsonl";
     public static final String WEIGHTS = "model/";
     public static final String EMA = "ema/";
+    /** Prefix of every power-function EMA's weights: {@code ema-std0.100/} for sigma_rel 0.10. */
+    public static final String POWER_EMA = "ema-std";
     /** Meta key of a conditional run's class names (index = class), when its data named them. */
     public static final String CLASS_NAMES = "class_names";
+
+    /** The tensor prefix of the power-function EMA of relative width {@code sigmaRel}. */
+    public static String powerEma(double sigmaRel) {
+        return String.format(java.util.Locale.ROOT, "%s%.3f/", POWER_EMA, sigmaRel);
+    }
+
+    /** The relative widths of the power-function EMAs this run keeps, ascending. */
+    public java.util.List<Double> powerEmaStds() {
+        java.util.TreeSet<Double> out = new java.util.TreeSet<>();
+        for (String k : checkpoint.tensors().keySet()) {
+            if (k.startsWith(POWER_EMA)) {
+                int slash = k.indexOf('/');
+                try {
+                    out.add(Double.parseDouble(k.substring(POWER_EMA.length(), slash)));
+                } catch (RuntimeException e) {
+                    // not one of ours
+                }
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
 
     /** True if {@code dir} holds a checkpoint. */
     public static boolean exists(Path dir) {
@@ -63,7 +86,7 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
     public Run forSampling() {
         java.util.Map<String, Tensor> kept = new java.util.LinkedHashMap<>();
         checkpoint.tensors().forEach((k, v) -> {
-            if (k.startsWith(WEIGHTS) || k.startsWith(EMA)) {
+            if (k.startsWith(WEIGHTS) || k.startsWith(EMA) || k.startsWith(POWER_EMA)) {
                 kept.put(k, v);
             }
         });
@@ -171,7 +194,11 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
 
     /** Builds the stored network and loads its weights: the EMA weights if present and asked for. */
     public Denoiser loadModel(NDManager manager, boolean preferEma) {
-        String prefix = usesEma(preferEma) ? EMA : WEIGHTS;
+        return loadModel(manager, usesEma(preferEma) ? EMA : WEIGHTS);
+    }
+
+    /** Builds the stored network and loads the weights stored under {@code prefix} ({@link #WEIGHTS}, {@link #EMA}, ...). */
+    public Denoiser loadModel(NDManager manager, String prefix) {
         Denoiser d = Denoiser.create(model, manager, new Rng(0));
         try {
             restore(d, prefix);

@@ -7,6 +7,7 @@ import com.google.gson.annotations.JsonAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
+import java.util.List;
 import org.ddpm4j.SettingException;
 import org.ddpm4j.util.Json;
 
@@ -119,10 +120,26 @@ public record TrainConfig(Data data, Budget budget, Optimiser optimiser, Objecti
      * @param weightDecay decoupled weight decay (AdamW); 0 = plain Adam
      * @param gradClip maximum global L2 norm of the gradients (0 = no clipping)
      * @param emaDecay EMA decay of the weights, with warm-up min(decay, (1+n)/(10+n)) (0 = no EMA)
+     * @param emaStds relative widths sigma_rel of EDM2's power-function EMAs kept beside it (none by default)
      */
     public record Optimiser(int batchSize, double learningRate, int warmupSteps, boolean cosineDecay, double weightDecay,
-            double gradClip, double emaDecay) {
+            double gradClip, double emaDecay, List<Double> emaStds) {
+        /** Without power-function EMAs. */
+        public Optimiser(int batchSize, double learningRate, int warmupSteps, boolean cosineDecay, double weightDecay,
+                double gradClip, double emaDecay) {
+            this(batchSize, learningRate, warmupSteps, cosineDecay, weightDecay, gradClip, emaDecay, List.of());
+        }
+
         public Optimiser {
+            emaStds = List.copyOf(emaStds);
+            if (emaStds.size() > 8 || emaStds.stream().distinct().count() != emaStds.size()) {
+                throw new SettingException("ema-std", "give at most 8 different widths, got " + emaStds);
+            }
+            for (double w : emaStds) {
+                if (!(w > 0 && w < 0.2886)) {
+                    throw new SettingException("ema-std", "each width must be in (0, 0.2886), got " + w);
+                }
+            }
             if (batchSize < 1 || batchSize > 4096) {
                 throw new SettingException("batch", "must be in 1..4096, got " + batchSize);
             }
@@ -149,7 +166,11 @@ public record TrainConfig(Data data, Budget budget, Optimiser optimiser, Objecti
         }
 
         public Optimiser withBatchSize(int b) {
-            return new Optimiser(b, learningRate, warmupSteps, cosineDecay, weightDecay, gradClip, emaDecay);
+            return new Optimiser(b, learningRate, warmupSteps, cosineDecay, weightDecay, gradClip, emaDecay, emaStds);
+        }
+
+        public Optimiser withEmaStds(List<Double> stds) {
+            return new Optimiser(batchSize, learningRate, warmupSteps, cosineDecay, weightDecay, gradClip, emaDecay, stds);
         }
 
         /** The learning rate at optimizer step {@code step} (1-based) of {@code total}. */
@@ -247,6 +268,11 @@ public record TrainConfig(Data data, Budget budget, Optimiser optimiser, Objecti
         o.addProperty("weightDecay", optimiser.weightDecay());
         o.addProperty("gradClip", optimiser.gradClip());
         o.addProperty("emaDecay", optimiser.emaDecay());
+        if (!optimiser.emaStds().isEmpty()) {
+            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+            optimiser.emaStds().forEach(a::add);
+            o.add("emaStds", a);
+        }
         o.addProperty("minSnrGamma", objective.minSnrGamma());
         o.addProperty("skipNonFinite", objective.skipNonFinite());
         o.addProperty("seed", seed);
@@ -266,10 +292,18 @@ public record TrainConfig(Data data, Budget budget, Optimiser optimiser, Objecti
                 new Budget(num(o, "epochs").intValue(), num(o, "steps").longValue(), num(o, "minutes").doubleValue()),
                 new Optimiser(num(o, "batchSize").intValue(), num(o, "learningRate").doubleValue(), num(o, "warmupSteps").intValue(),
                         bool(o, "cosineDecay"), num(o, "weightDecay").doubleValue(), num(o, "gradClip").doubleValue(),
-                        num(o, "emaDecay").doubleValue()),
+                        num(o, "emaDecay").doubleValue(), doubles(o, "emaStds")),
                 new Objective(num(o, "minSnrGamma").doubleValue(), bool(o, "skipNonFinite")),
                 new Conditioning(bool(o, "conditional"), num(o, "pUncond").doubleValue()),
                 num(o, "seed").longValue());
+    }
+
+    private static List<Double> doubles(JsonObject o, String k) {
+        List<Double> out = new java.util.ArrayList<>();
+        if (o.has(k) && o.get(k).isJsonArray()) {
+            o.getAsJsonArray(k).forEach(e -> out.add(e.getAsDouble()));
+        }
+        return out;
     }
 
     private static String str(JsonObject o, String k) {

@@ -12,6 +12,7 @@ import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.ddpm4j.util.Rng;
 
 /**
@@ -33,6 +34,7 @@ public final class Denoiser implements AutoCloseable {
     private final Block block;
     private final List<NamedParameter> parameters;
     private final ParameterStore store;
+    private final FlatWeights weights;
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
     private Denoiser(ModelConfig config, NDManager manager, Block block) {
@@ -45,6 +47,7 @@ public final class Denoiser implements AutoCloseable {
         }
         this.parameters = Collections.unmodifiableList(list);
         this.store = new ParameterStore(manager, false);
+        this.weights = FlatWeights.adopt(list.stream().map(NamedParameter::parameter).toList(), manager);
     }
 
     /**
@@ -61,9 +64,8 @@ public final class Denoiser implements AutoCloseable {
         } else {
             block.initialize(manager, DataType.FLOAT32, x, new Shape(1));
         }
-        Denoiser d = new Denoiser(config, manager, block);
-        d.initialiseWeights(rng);
-        return d;
+        TorchInit.apply(block.getParameters(), rng);
+        return new Denoiser(config, manager, block); // the initialised weights move into one flat buffer
     }
 
     private static Block buildBlock(ModelConfig config) {
@@ -76,10 +78,6 @@ public final class Denoiser implements AutoCloseable {
             default:
                 throw new org.ddpm4j.DdpmException("model type '" + config.type() + "' is not available");
         }
-    }
-
-    private void initialiseWeights(Rng rng) {
-        TorchInit.apply(block.getParameters(), rng);
     }
 
     /**
@@ -99,12 +97,45 @@ public final class Denoiser implements AutoCloseable {
      * "no class" (the unconditional branch of classifier-free guidance). Ignored by unconditional networks.
      */
     public NDArray forward(NDArray xt, NDArray t, NDArray classes, boolean training) {
+        // under autograd the weights are read through one split of the flat buffer, so gradients land in its
+        // one flat gradient; otherwise through the parameters' fixed views of it
+        ParameterStore ps = ai.djl.pytorch.jni.JniUtils.isGradMode() ? new ViewStore(manager, weights.trainingViews()) : store;
+        return forward(ps, xt, t, classes, training);
+    }
+
+    /** The forward pass with the weights {@code ws} gives for each parameter (for tests of the flat layout). */
+    NDArray forwardWith(Map<Parameter, NDArray> ws, NDArray xt, NDArray t, NDArray classes, boolean training) {
+        return forward(new ViewStore(manager, ws), xt, t, classes, training);
+    }
+
+    private NDArray forward(ParameterStore ps, NDArray xt, NDArray t, NDArray classes, boolean training) {
         calls.incrementAndGet();
         if (config.conditional()) {
             NDArray c = classes != null ? classes : xt.getManager().full(t.getShape(), -1f);
-            return block.forward(store, new NDList(xt, t, c), training).singletonOrThrow();
+            return block.forward(ps, new NDList(xt, t, c), training).singletonOrThrow();
         }
-        return block.forward(store, new NDList(xt, t), training).singletonOrThrow();
+        return block.forward(ps, new NDList(xt, t), training).singletonOrThrow();
+    }
+
+    /** A parameter store that hands out given tensors for the parameters instead of their own arrays. */
+    private static final class ViewStore extends ParameterStore {
+        private final Map<Parameter, NDArray> views;
+
+        ViewStore(NDManager manager, Map<Parameter, NDArray> views) {
+            super(manager, false);
+            this.views = views;
+        }
+
+        @Override
+        public NDArray getValue(Parameter parameter, ai.djl.Device device, boolean training) {
+            NDArray v = parameter == null ? null : views.get(parameter);
+            return v != null ? v : super.getValue(parameter, device, training);
+        }
+    }
+
+    /** The network's weights as one flat buffer, its parameters' arrays views of it. */
+    public FlatWeights flatWeights() {
+        return weights;
     }
 
     /** How many times the network has been run (one batched call counts once). */

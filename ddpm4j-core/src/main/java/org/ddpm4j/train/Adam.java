@@ -9,6 +9,8 @@ import org.ddpm4j.model.Denoiser;
 /**
  * Adam (Kingma and Ba, arXiv 1412.6980) with optional decoupled weight decay (AdamW, arXiv 1711.05101),
  * computed exactly as {@code torch.optim.Adam/AdamW}; its moments are plain tensors that a checkpoint can save.
+ * Over a network it updates the one flat buffer of {@link org.ddpm4j.model.FlatWeights} (moments (N,)), the
+ * same arithmetic element by element as one update per weight tensor.
  */
 public final class Adam {
 
@@ -21,8 +23,9 @@ public final class Adam {
     private final List<NDArray> params;
     private long step;
 
+    /** Adam over a network's flat weight buffer: one update is a dozen tensor ops whatever the layer count. */
     public Adam(Denoiser model, double beta1, double beta2, double eps, double weightDecay) {
-        this(model.parameters().stream().map(Denoiser.NamedParameter::array).toList(), model.manager(), beta1, beta2, eps, weightDecay);
+        this(List.of(model.flatWeights().flat()), model.manager(), beta1, beta2, eps, weightDecay);
     }
 
     /** Adam over any list of weight tensors that carry gradients; its moments live in {@code manager}. */

@@ -28,13 +28,15 @@ import org.ddpm4j.util.Tensors;
  */
 public final class DiffusionTrainer {
 
-    /** Steps timed before a --minutes budget is turned into a step count. */
+    /** Steps timed before a --minutes budget is turned into a first, provisional step count. */
     static final int CALIBRATION_STEPS = 20;
     /**
-     * The step at which a --minutes budget's step count is estimated again, from the speed of the 50 steps
-     * before it: the first steps run slower (memory and kernel caches warming up; half speed on a 2-core
-     * machine), so the first estimate alone leaves much of the budget unused. Done only when the learning
-     * rate up to this step does not depend on the total (inside the warm-up, or without cosine decay).
+     * The earliest step at which a --minutes budget's step count is estimated again. The first steps run slower
+     * (memory and kernel caches warming up; half speed on a 2-core machine), so an estimate from them alone leaves
+     * much of the budget unused. The count is estimated again as late as the learning rate allows: at the end of
+     * the warm-up (before the cosine decay, whose rates depend on the total, begins), and not before this step,
+     * from the wall time of the second half of the steps before it (sample grids and checkpoints included). It is
+     * fixed from then on, so a resumed run continues exactly.
      */
     static final int RECALIBRATION_STEP = 100;
 
@@ -49,6 +51,7 @@ public final class DiffusionTrainer {
     private final ImageSet data;
     private final Adam optimizer;
     private final Ema ema;
+    private final java.util.List<Ema> powerEmas = new java.util.ArrayList<>();
     private final TrainingTask task;
 
     private long step;
@@ -57,6 +60,8 @@ public final class DiffusionTrainer {
     private int cursor;
     private int[] order;
     private double trainSeconds;
+    private double wallSeconds; // of the budget: steps, batches and hooks, over every process of the run
+    private double plannedSeconds = Double.NaN;
     private long skipped;
     private long skippedGradients;
     private double lastGradNorm = Double.NaN;
@@ -76,6 +81,9 @@ public final class DiffusionTrainer {
         this.data = data;
         this.optimizer = new Adam(model, 0.9, 0.999, 1e-8, config.optimiser().weightDecay());
         this.ema = config.optimiser().emaDecay() > 0 ? new Ema(model, config.optimiser().emaDecay()) : null;
+        for (double std : config.optimiser().emaStds()) {
+            powerEmas.add(Ema.power(model, std));
+        }
         if (config.budget().epochs() > 0) {
             totalSteps = stepsPerEpoch(data.size(), config.optimiser().batchSize()) * config.budget().epochs();
         } else if (config.budget().steps() > 0) {
@@ -94,12 +102,7 @@ public final class DiffusionTrainer {
      */
     private void primeGradients() {
         try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray total = null;
-            for (Denoiser.NamedParameter p : model.parameters()) {
-                NDArray z = p.array().mul(0f).sum();
-                total = total == null ? z : total.add(z);
-            }
-            gc.backward(total);
+            gc.backward(model.flatWeights().flat().mul(0f).sum());
         }
         optimizer.zeroGradients();
     }
@@ -204,7 +207,9 @@ public final class DiffusionTrainer {
     /** Trains until the budget is spent. */
     public void run(TrainListener listener, StepHook hook) {
         double ips = 0;
-        long calibrationStart = 0;
+        long loopStart = clock.getAsLong();
+        double wallBefore = wallSeconds;
+        long recalibrateAt = recalibrationStep();
         while (totalSteps == 0 || step < totalSteps) {
             if (order == null || cursor >= order.length) {
                 if (order != null) {
@@ -231,30 +236,75 @@ public final class DiffusionTrainer {
             mark(Phase.BATCH, tb);
             long t0 = clock.getAsLong();
             double loss = step(x, new Shape(b, data.channels(), data.height(), data.width()), labels);
-            double secs = (clock.getAsLong() - t0) / 1e9;
+            long now = clock.getAsLong();
+            double secs = (now - t0) / 1e9;
             trainSeconds += secs;
+            wallSeconds = wallBefore + (now - loopStart) / 1e9;
             double rate = b / Math.max(secs, 1e-9);
             ips = ips == 0 ? rate : 0.95 * ips + 0.05 * rate;
-            if (totalSteps == 0) {
-                if (step == 5) {
-                    calibrationStart = clock.getAsLong();
-                } else if (step == CALIBRATION_STEPS) {
-                    double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / (CALIBRATION_STEPS - 5);
-                    totalSteps = step + Math.max(0, (long) ((config.budget().minutes() * 60 - trainSeconds) / perStep));
-                    provisionalTotal = totalSteps > RECALIBRATION_STEP && task.totalMayChangeUntil(config.optimiser(), RECALIBRATION_STEP);
-                }
-            } else if (provisionalTotal) {
-                if (step == RECALIBRATION_STEP - 50) {
-                    calibrationStart = clock.getAsLong();
-                } else if (step == RECALIBRATION_STEP) {
-                    double perStep = (clock.getAsLong() - calibrationStart) / 1e9 / 50;
-                    totalSteps = step + Math.max(0, (long) ((config.budget().minutes() * 60 - trainSeconds) / perStep));
-                    provisionalTotal = false;
-                }
+            if (totalSteps == 0 || provisionalTotal) {
+                calibrate(now, recalibrateAt);
             }
             listener.onStep(step, totalSteps, epoch, loss, ips); // total 0 while a --minutes budget calibrates
             hook.afterStep(this);
+            wallSeconds = wallBefore + (clock.getAsLong() - loopStart) / 1e9;
         }
+    }
+
+    /** The budget clock at the end of each step up to the last estimate (while a --minutes budget is provisional). */
+    private long[] clockAt;
+    private long nextEstimate;
+
+    /**
+     * Turns a --minutes budget into a step count: a first estimate at step 20 from steps 6-20, then, while the
+     * learning rates seen so far do not depend on the total, again at the provisional total or at
+     * {@code recalibrateAt}, whichever comes first, from the second half of the steps before it, until the
+     * count is fixed at {@code recalibrateAt} or the provisional total is reached.
+     */
+    private void calibrate(long now, long recalibrateAt) {
+        if (clockAt == null) {
+            clockAt = new long[(int) Math.max(CALIBRATION_STEPS, recalibrateAt) + 1];
+            java.util.Arrays.fill(clockAt, Long.MIN_VALUE); // steps before this process (a resumed run) are unknown
+        }
+        if (step < clockAt.length) {
+            clockAt[(int) step] = now;
+        }
+        boolean first = totalSteps == 0;
+        if (first ? step < CALIBRATION_STEPS : step != nextEstimate) {
+            return;
+        }
+        long from = first ? 5 : step / 2;
+        while (from < step && clockAt[(int) from] == Long.MIN_VALUE) {
+            from++;
+        }
+        if (from == step) {
+            nextEstimate = step + 1; // no window in this process yet
+            return;
+        }
+        totalSteps = plan((now - clockAt[(int) from]) / 1e9 / (step - from));
+        nextEstimate = Math.min(recalibrateAt, totalSteps);
+        provisionalTotal = nextEstimate > step;
+        if (!provisionalTotal) {
+            clockAt = null;
+        }
+    }
+
+    /**
+     * The step at which a --minutes budget is estimated for the last time: the end of the warm-up, or
+     * {@link #RECALIBRATION_STEP} if that is later, provided the learning rates up to it do not depend on the
+     * total; 0 for none (cosine decay from the first step).
+     */
+    long recalibrationStep() {
+        long at = Math.max(RECALIBRATION_STEP, config.optimiser().warmupSteps());
+        return task.totalMayChangeUntil(config.optimiser(), at) ? at : 0;
+    }
+
+    /** The step count that spends the rest of the --minutes budget at {@code perStep} seconds a step. */
+    private long plan(double perStep) {
+        double budget = config.budget().minutes() * 60;
+        long total = step + Math.max(0, (long) ((budget - wallSeconds) / perStep));
+        plannedSeconds = wallSeconds + (total - step) * perStep;
+        return total;
     }
 
     /**
@@ -320,9 +370,7 @@ public final class DiffusionTrainer {
             }
             if (config.optimiser().gradClip() > 0 && lastGradNorm > config.optimiser().gradClip()) {
                 float scale = (float) (config.optimiser().gradClip() / (lastGradNorm + 1e-6));
-                for (Denoiser.NamedParameter p : model.parameters()) {
-                    p.array().getGradient().muli(scale);
-                }
+                model.flatWeights().gradient().muli(scale);
             }
             last[0] = mark(Phase.CLIPPING, last[0]);
             optimizer.step(task.learningRate(config.optimiser(), step, Math.max(totalSteps, step)));
@@ -330,6 +378,9 @@ public final class DiffusionTrainer {
             last[0] = mark(Phase.OPTIMIZER, last[0]);
             if (ema != null) {
                 ema.update();
+            }
+            for (Ema p : powerEmas) {
+                p.update();
             }
             last[0] = mark(Phase.EMA, last[0]);
             return lossValue;
@@ -341,14 +392,9 @@ public final class DiffusionTrainer {
         return new DenoisingTask(diffusion, config).lossWeights(t);
     }
 
-    /** The global L2 norm of all gradients (NaN or infinite if any gradient is). */
+    /** The global L2 norm of all gradients (NaN or infinite if any gradient is): one reduction of the flat gradient. */
     private double gradientNorm() {
-        NDArray total = null;
-        for (Denoiser.NamedParameter p : model.parameters()) {
-            NDArray sq = p.array().getGradient().square().sum();
-            total = total == null ? sq : total.add(sq);
-        }
-        return Math.sqrt(total.getFloat());
+        return Math.sqrt(model.flatWeights().gradient().square().sum().getFloat());
     }
 
     /** Updates skipped because a gradient was NaN or infinite while the loss was finite. */
@@ -368,8 +414,25 @@ public final class DiffusionTrainer {
         return epoch;
     }
 
+    /** Seconds spent inside optimizer steps, over every process of the run. */
     public double trainSeconds() {
         return trainSeconds;
+    }
+
+    /** Seconds of the run's budget spent so far: steps, batches, sample grids and checkpoints, over every process. */
+    public double wallSeconds() {
+        return wallSeconds;
+    }
+
+    /** The seconds a --minutes budget was planned to take when its step count was last estimated; NaN for none. */
+    public double plannedSeconds() {
+        return plannedSeconds;
+    }
+
+    /** Restores the budget's clock (absent from older checkpoints: then the step time stands in). */
+    public void restoreBudget(double wallSeconds, double plannedSeconds) {
+        this.wallSeconds = wallSeconds;
+        this.plannedSeconds = plannedSeconds;
     }
 
     public long skippedBatches() {
@@ -382,6 +445,16 @@ public final class DiffusionTrainer {
 
     public Adam optimizer() {
         return optimizer;
+    }
+
+    /** The optimiser settings this trainer runs with. */
+    public TrainConfig.Optimiser optimiser() {
+        return config.optimiser();
+    }
+
+    /** EDM2's power-function EMAs, one per sigma_rel of the config's {@code emaStds}, in that order. */
+    public java.util.List<Ema> powerEmas() {
+        return powerEmas;
     }
 
     /** The EMA, or null when the config has none. */

@@ -53,9 +53,16 @@ public final class TrainerCheckpoint {
         state.addProperty("epoch", t.epoch());
         state.addProperty("cursor", t.cursor());
         state.addProperty("train_seconds", t.trainSeconds());
+        state.addProperty("wall_seconds", t.wallSeconds());
+        if (Double.isFinite(t.plannedSeconds())) {
+            state.addProperty("planned_seconds", t.plannedSeconds());
+        }
         state.addProperty("skipped", t.skippedBatches());
         state.addProperty("adam_step", t.optimizer().stepCount());
         state.addProperty("ema_updates", t.ema() == null ? 0 : t.ema().updates());
+        if (!t.powerEmas().isEmpty()) {
+            state.addProperty("power_ema_updates", t.powerEmas().get(0).updates());
+        }
         JsonArray r = new JsonArray();
         for (long v : t.rng().state()) {
             r.add(v);
@@ -64,12 +71,15 @@ public final class TrainerCheckpoint {
         meta.add("state", state);
 
         Map<String, Tensor> tensors = new LinkedHashMap<>(Run.export(t.model(), Run.WEIGHTS));
-        List<Denoiser.NamedParameter> ps = t.model().parameters();
         if (t.ema() != null) {
-            putAll(tensors, Run.EMA, ps, t.ema().shadow());
+            putAll(tensors, Run.EMA, t.model(), t.ema().shadow());
         }
-        putAll(tensors, ADAM_M, ps, t.optimizer().firstMoments());
-        putAll(tensors, ADAM_V, ps, t.optimizer().secondMoments());
+        List<Double> stds = t.optimiser().emaStds();
+        for (int i = 0; i < stds.size(); i++) {
+            putAll(tensors, Run.powerEma(stds.get(i)), t.model(), t.powerEmas().get(i).shadow());
+        }
+        putAll(tensors, ADAM_M, t.model(), t.optimizer().firstMoments().get(0));
+        putAll(tensors, ADAM_V, t.model(), t.optimizer().secondMoments().get(0));
         if (t.order() != null) {
             int[] order = t.order();
             float[] f = new float[order.length];
@@ -82,9 +92,12 @@ public final class TrainerCheckpoint {
         Run.save(dir, meta, tensors);
     }
 
-    private static void putAll(Map<String, Tensor> out, String prefix, List<Denoiser.NamedParameter> ps, List<NDArray> arrays) {
+    /** Stores an (N,) buffer laid out like the weights as one tensor per parameter, as it always was stored. */
+    private static void putAll(Map<String, Tensor> out, String prefix, Denoiser model, NDArray flat) {
+        List<Denoiser.NamedParameter> ps = model.parameters();
+        List<float[]> parts = model.flatWeights().unflatten(flat.toFloatArray());
         for (int i = 0; i < ps.size(); i++) {
-            out.put(prefix + ps.get(i).name(), Run.toTensor(arrays.get(i)));
+            out.put(prefix + ps.get(i).name(), new Tensor(model.flatWeights().shapes().get(i).getShape(), parts.get(i)));
         }
     }
 
@@ -92,17 +105,23 @@ public final class TrainerCheckpoint {
     public static void restore(Run run, DiffusionTrainer t) {
         Path file = run.dir().resolve(Run.CHECKPOINT);
         run.restore(t.model(), Run.WEIGHTS);
-        List<Denoiser.NamedParameter> ps = t.model().parameters();
         if (t.ema() != null) {
-            setAll(run, file, Run.EMA, ps, t.ema().shadow());
+            setAll(run, file, Run.EMA, t.model(), t.ema().shadow());
         }
-        setAll(run, file, ADAM_M, ps, t.optimizer().firstMoments());
-        setAll(run, file, ADAM_V, ps, t.optimizer().secondMoments());
+        List<Double> stds = t.optimiser().emaStds();
+        for (int i = 0; i < stds.size(); i++) {
+            setAll(run, file, Run.powerEma(stds.get(i)), t.model(), t.powerEmas().get(i).shadow());
+        }
+        setAll(run, file, ADAM_M, t.model(), t.optimizer().firstMoments().get(0));
+        setAll(run, file, ADAM_V, t.model(), t.optimizer().secondMoments().get(0));
         JsonObject s = run.stateSection();
         try {
             t.optimizer().setStepCount(s.get("adam_step").getAsLong());
             if (t.ema() != null) {
                 t.ema().setUpdates(s.get("ema_updates").getAsLong());
+            }
+            for (Ema p : t.powerEmas()) {
+                p.setUpdates(s.get("power_ema_updates").getAsLong());
             }
             JsonArray r = s.getAsJsonArray("rng");
             long[] rs = new long[r.size()];
@@ -120,6 +139,8 @@ public final class TrainerCheckpoint {
             }
             t.restoreCounters(s.get("step").getAsLong(), s.get("total_steps").getAsLong(), s.get("epoch").getAsInt(),
                     s.get("cursor").getAsInt(), order, s.get("train_seconds").getAsDouble(), s.get("skipped").getAsLong());
+            t.restoreBudget(s.has("wall_seconds") ? s.get("wall_seconds").getAsDouble() : s.get("train_seconds").getAsDouble(),
+                    s.has("planned_seconds") ? s.get("planned_seconds").getAsDouble() : Double.NaN);
         } catch (RuntimeException e) {
             if (e instanceof DdpmException) {
                 throw e;
@@ -128,10 +149,18 @@ public final class TrainerCheckpoint {
         }
     }
 
-    private static void setAll(Run run, Path file, String prefix, List<Denoiser.NamedParameter> ps, List<NDArray> arrays) {
+    private static void setAll(Run run, Path file, String prefix, Denoiser model, NDArray flat) {
+        List<Denoiser.NamedParameter> ps = model.parameters();
+        List<float[]> parts = new java.util.ArrayList<>(ps.size());
         for (int i = 0; i < ps.size(); i++) {
             Tensor tensor = run.checkpoint().tensor(prefix + ps.get(i).name(), file);
-            Tensors.copyInto(arrays.get(i), tensor.data());
+            long[] expected = model.flatWeights().shapes().get(i).getShape();
+            if (!java.util.Arrays.equals(expected, tensor.shape())) {
+                throw new DdpmException(file + ": " + prefix + ps.get(i).name() + " has shape " + java.util.Arrays.toString(tensor.shape())
+                        + ", expected " + java.util.Arrays.toString(expected));
+            }
+            parts.add(tensor.data());
         }
+        Tensors.copyInto(flat, model.flatWeights().flatten(parts));
     }
 }

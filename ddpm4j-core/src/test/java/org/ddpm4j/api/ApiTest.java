@@ -66,7 +66,7 @@ class ApiTest {
     @Test
     void aCancelledTrainingSavesItsStepAndResumesToTheWeightsOfAnUninterruptedOne() throws Exception {
         Training.Recipe recipe = Training.unet().data("idx:" + data).digit(1).steps(6).batch(4).base(8).mults(1, 2).blocks(1)
-                .sampleEvery(0).checkpointEvery(0);
+                .sampleEvery(0).checkpointEvery(0).emaStds(List.of(0.10));
         Path whole = dir.resolve("whole");
         Path cut = dir.resolve("cut");
         List<Long> seen = new ArrayList<>();
@@ -98,6 +98,20 @@ class ApiTest {
             Generation g = Generation.builder().count(2).steps(3).seed(5).build();
             assertArrayEquals(a.generate(g).values(), b.generate(g).values(), 0f, "cancel + resume = one uninterrupted run");
         }
+        DiffusionModel.Weights power = DiffusionModel.Weights.parse("ema:0.1");
+        try (DiffusionModel a = DiffusionModel.open(whole, power);
+                DiffusionModel b = DiffusionModel.open(cut, power);
+                DiffusionModel raw = DiffusionModel.open(whole, DiffusionModel.Weights.RAW)) {
+            assertEquals("ema:0.100", a.weights().toString());
+            Generation g = Generation.builder().count(2).steps(3).seed(5).build();
+            float[] pa = a.generate(g).values();
+            assertArrayEquals(pa, b.generate(g).values(), 0f, "the power-function EMA resumes exactly too");
+            assertTrue(!java.util.Arrays.equals(pa, raw.generate(g).values()), "the power-function EMA is not the raw weights");
+        }
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> DiffusionModel.open(whole, DiffusionModel.Weights.powerEma(0.05)));
+        assertEquals("weights", e.field());
+        assertTrue(e.getMessage().contains("[0.1]"), e.getMessage());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.ddpm4j.DdpmException;
@@ -67,13 +68,53 @@ class TrainingMathTest {
             float[] w0 = net.parameters().get(0).array().toFloatArray();
             net.parameters().get(0).array().addi(1f); // the weights move by +1
             ema.update();
-            float[] s = ema.shadow().get(0).toFloatArray();
+            float[] s = net.flatWeights().unflatten(ema.shadow().toFloatArray()).get(0);
             for (int i = 0; i < s.length; i++) {
                 assertEquals(0.1 * w0[i] + 0.9 * (w0[i] + 1), s[i], 1e-5);
             }
             ema.setUpdates(100_000);
             assertEquals(0.999, ema.currentDecay(), 1e-12);
         }
+    }
+
+    @Test
+    void thePowerFunctionEmaWeighsStepIByItsShareOfTheProfile() {
+        // EDM2 (arXiv 2312.02696) table: sigma_rel 0.05 and 0.10 are gamma 16.97 and 6.94
+        assertEquals(16.97, Ema.gammaOf(0.05), 0.005);
+        assertEquals(6.94, Ema.gammaOf(0.10), 0.005);
+        double g = Ema.gammaOf(0.10);
+        double w = Math.sqrt((g + 1) / ((g + 2) * (g + 2) * (g + 3)));
+        assertEquals(0.10, w, 1e-9);
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            Ema ema = Ema.power(net, 0.10);
+            NDArray flat = net.flatWeights().flat();
+            float[] w0 = flat.toFloatArray();
+            int steps = 50;
+            for (int i = 1; i <= steps; i++) {
+                // the weights at step i are w0 + i: the average must be w0 + sum_i a_i i
+                org.ddpm4j.util.Tensors.copyInto(flat, plus(w0, i));
+                ema.update();
+            }
+            // after T updates of decay (1 - 1/t)^(g + 1), step i weighs (i/T)^(g+1) - ((i-1)/T)^(g+1), computed here in double
+            double expected = 0;
+            for (int i = 1; i <= steps; i++) {
+                expected += (Math.pow((double) i / steps, g + 1) - Math.pow((double) (i - 1) / steps, g + 1)) * i;
+            }
+            float[] s = ema.shadow().toFloatArray();
+            for (int j = 0; j < s.length; j += 97) {
+                assertEquals(w0[j] + expected, s[j], 1e-3, "element " + j);
+            }
+            assertTrue(expected > 40 && expected < 50, "a recent average of steps 1..50: " + expected);
+        }
+    }
+
+    private static float[] plus(float[] a, float v) {
+        float[] out = a.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] += v;
+        }
+        return out;
     }
 
     @Test
@@ -160,10 +201,14 @@ class TrainingMathTest {
                 tr.clock = () -> cumulative(tr.stepCount());
                 tr.run((step, total, epoch, loss, ips) -> { }, t -> { });
                 // first estimate at step 20 from steps 6-20 (2 s each): 20 + (300 - 40) / 2 = 150
-                // re-estimate at step 100 from steps 51-100 (1 s each): 100 + (300 - 150) / 1 = 250
+                // with a 200-step warm-up the rates do not depend on the total yet, so it is estimated again when the
+                // provisional total is reached, from steps 76-150 (1 s each): 150 + (300 - 200) / 1 = 250; and a last
+                // time at the warm-up's end, from steps 101-200: 200 + (300 - 250) / 1 = 250
                 assertEquals(warmedSchedule ? 250 : 150, tr.totalSteps(), warmedSchedule
-                        ? "estimated again inside the learning-rate warm-up" : "not again: with cosine decay from step 1 the total fixes the rates");
+                        ? "estimated again at the end of the learning-rate warm-up" : "not again: with cosine decay from step 1 the total fixes the rates");
                 assertEquals(tr.totalSteps(), tr.stepCount());
+                assertEquals(warmedSchedule ? 300 : 200, tr.wallSeconds(), 1e-9, "the budget's clock: 50 steps of 2 s, the rest 1 s");
+                assertEquals(300, tr.plannedSeconds(), 1e-9, "planned to end with the budget");
             }
         }
     }
