@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -135,21 +134,13 @@ public final class FlatWeights {
      */
     public List<NDArray> fixedViews(NDArray buffer) {
         checkLayout(buffer);
-        boolean grad = JniUtils.isGradMode();
-        if (grad) {
-            JniUtils.setGradMode(false);
-        }
-        try {
+        return org.ddpm4j.util.Tensors.withoutGrad(() -> {
             List<NDArray> views = views(buffer);
             for (NDArray v : views) {
                 NDScope.unregister(v);
             }
             return Collections.unmodifiableList(views);
-        } finally {
-            if (grad) {
-                JniUtils.setGradMode(true);
-            }
-        }
+        });
     }
 
     /**

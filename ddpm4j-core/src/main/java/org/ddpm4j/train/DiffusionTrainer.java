@@ -42,7 +42,6 @@ public final class DiffusionTrainer {
 
     /** The clock the budget is measured with (nanoseconds); replaceable in tests. */
     java.util.function.LongSupplier clock = System::nanoTime;
-    private boolean provisionalTotal;
 
     private final Denoiser model;
     private final GaussianDiffusion diffusion;
@@ -242,7 +241,7 @@ public final class DiffusionTrainer {
             wallSeconds = wallBefore + (now - loopStart) / 1e9;
             double rate = b / Math.max(secs, 1e-9);
             ips = ips == 0 ? rate : 0.95 * ips + 0.05 * rate;
-            if (totalSteps == 0 || provisionalTotal) {
+            if (totalSteps == 0 || nextEstimate >= step) { // no total yet, or a provisional one
                 calibrate(now, recalibrateAt);
             }
             listener.onStep(step, totalSteps, epoch, loss, ips); // total 0 while a --minutes budget calibrates
@@ -253,7 +252,7 @@ public final class DiffusionTrainer {
 
     /** The budget clock at the end of each step up to the last estimate (while a --minutes budget is provisional). */
     private long[] clockAt;
-    private long nextEstimate;
+    private long nextEstimate; // the step of the next estimate while the total is provisional
 
     /**
      * Turns a --minutes budget into a step count: a first estimate at step 20 from steps 6-20, then, while the
@@ -283,8 +282,7 @@ public final class DiffusionTrainer {
         }
         totalSteps = plan((now - clockAt[(int) from]) / 1e9 / (step - from));
         nextEstimate = Math.min(recalibrateAt, totalSteps);
-        provisionalTotal = nextEstimate > step;
-        if (!provisionalTotal) {
+        if (nextEstimate <= step) { // fixed from here on: nextEstimate stays behind step
             clockAt = null;
         }
     }

@@ -33,13 +33,7 @@ public final class Ema {
         this.decay = decay;
         this.gamma = gamma;
         this.weights = model.flatWeights();
-        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        try {
-            shadow = weights.flat().duplicate();
-        } finally {
-            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
-        }
+        shadow = org.ddpm4j.util.Tensors.withoutGrad(() -> weights.flat().duplicate());
         ai.djl.ndarray.NDScope.unregister(shadow);
     }
 

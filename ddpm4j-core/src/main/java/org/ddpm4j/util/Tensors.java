@@ -39,12 +39,25 @@ public final class Tensors {
         }
         // a weight write is never part of a graph: like torch.no_grad(), on whatever thread (grad mode is per thread);
         // target exists, so the engine and its native library are loaded
+        withoutGrad(() -> {
+            try (NDArray src = fromJava(target.getManager(), data, target.getShape())) {
+                target.set(new NDIndex(":"), src);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code body} with autograd off on the calling thread, like {@code torch.no_grad()}, and restores the
+     * thread's grad mode after it, also when it throws. The engine must be loaded (any live tensor proves it).
+     */
+    public static <T> T withoutGrad(java.util.function.Supplier<T> body) {
         boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
         if (grad) {
             ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         }
-        try (NDArray src = fromJava(target.getManager(), data, target.getShape())) {
-            target.set(new NDIndex(":"), src);
+        try {
+            return body.get();
         } finally {
             if (grad) {
                 ai.djl.pytorch.jni.JniUtils.setGradMode(true);

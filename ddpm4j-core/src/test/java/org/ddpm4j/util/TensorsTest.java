@@ -83,4 +83,23 @@ public class TensorsTest {
             }
         }
     }
+
+    @Test
+    void withoutGradTurnsAutogradOffInsideAndRestoresItAfterAReturnOrAThrow() {
+        ai.djl.engine.Engine.getInstance();
+        boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            org.junit.jupiter.api.Assertions.assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode());
+            boolean inside = Tensors.withoutGrad(ai.djl.pytorch.jni.JniUtils::isGradMode);
+            org.junit.jupiter.api.Assertions.assertFalse(inside);
+            org.junit.jupiter.api.Assertions.assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode());
+            assertThrows(IllegalStateException.class, () -> Tensors.withoutGrad(() -> {
+                throw new IllegalStateException("boom");
+            }));
+            org.junit.jupiter.api.Assertions.assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode());
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(before, ai.djl.pytorch.jni.JniUtils.isGradMode());
+        // with autograd already off it stays off
+        org.junit.jupiter.api.Assertions.assertFalse(Tensors.withoutGrad(ai.djl.pytorch.jni.JniUtils::isGradMode));
+    }
 }
