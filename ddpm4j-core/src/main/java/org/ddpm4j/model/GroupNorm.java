@@ -44,7 +44,30 @@ public final class GroupNorm extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow(); // (B, C, H, W)
+        return new NDList(normalise(ps, inputs.singletonOrThrow(), training, false));
+    }
+
+    /**
+     * {@code silu(groupNorm(x))}, the pair that starts every residual block, in one native call when
+     * {@link NativeOps} is available.
+     */
+    public NDArray forwardSilu(ParameterStore ps, NDArray x, boolean training) {
+        return normalise(ps, x, training, true);
+    }
+
+    private NDArray normalise(ParameterStore ps, NDArray x, boolean training, boolean silu) {
+        if (NativeOps.available()) {
+            NDArray g = ps.getValue(gamma, x.getDevice(), training);
+            NDArray bt = ps.getValue(beta, x.getDevice(), training);
+            return silu ? NativeOps.groupNormSilu(x, groups, g, bt, eps) : NativeOps.groupNorm(x, groups, g, bt, eps);
+        }
+        NDArray y = composed(ps, x, training);
+        return silu ? Layers.silu(y) : y;
+    }
+
+    /** The layer-norm kernel over (B, G, C/G*H*W), then the per-channel affine: DJL's own ops only. */
+    private NDArray composed(ParameterStore ps, NDArray x, boolean training) {
+        // x: (B, C, H, W)
         Shape s = x.getShape();
         long b = s.get(0);
         long c = s.get(1);
@@ -53,7 +76,7 @@ public final class GroupNorm extends AbstractBlock {
         NDArray y = LayerNorm.layerNorm(x.reshape(b, groups, k), new Shape(k), unit[0], unit[1], eps).singletonOrThrow();
         NDArray g = ps.getValue(gamma, x.getDevice(), training).reshape(1, c, 1, 1);
         NDArray bt = ps.getValue(beta, x.getDevice(), training).reshape(1, c, 1, 1);
-        return new NDList(y.reshape(s).mul(g).add(bt));
+        return y.reshape(s).mul(g).add(bt);
     }
 
     /** Constant ones/zeros of length k for the native kernel's own affine step (cached, kept out of scopes). */

@@ -26,9 +26,9 @@ public final class Layers {
         return Linear.builder().setUnits(units).build();
     }
 
-    /** SiLU as x * sigmoid(x): one fused sigmoid and one multiply. */
+    /** SiLU, x * sigmoid(x): PyTorch's one fused kernel when {@link NativeOps} is available, else a sigmoid and a multiply. */
     static NDArray silu(NDArray x) {
-        return x.mul(ai.djl.nn.Activation.sigmoid(x));
+        return NativeOps.available() ? NativeOps.silu(x) : x.mul(ai.djl.nn.Activation.sigmoid(x));
     }
 
     /** Runs a single-input, single-output block. */

@@ -50,15 +50,14 @@ final class ResBlock extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.get(0);
         NDArray temb = inputs.get(1); // (B, E), already passed through SiLU by the U-Net
-        NDArray h = Layers.apply(conv1, ps, Layers.silu(Layers.apply(norm1, ps, x, training)), training);
+        NDArray h = Layers.apply(conv1, ps, norm1.forwardSilu(ps, x, training), training);
         NDArray t = Layers.apply(timeProj, ps, temb, training).reshape(-1, scaleShift ? 2 * out : out, 1, 1);
         if (scaleShift) {
             NDList ss = t.split(2, 1); // scale (B, out, 1, 1), then shift
-            h = Layers.apply(norm2, ps, h, training).mul(ss.get(0).add(1f)).add(ss.get(1));
+            h = Layers.silu(Layers.apply(norm2, ps, h, training).mul(ss.get(0).add(1f)).add(ss.get(1)));
         } else {
-            h = Layers.apply(norm2, ps, h.add(t), training);
+            h = norm2.forwardSilu(ps, h.add(t), training);
         }
-        h = Layers.silu(h);
         if (dropout != null) {
             h = Layers.apply(dropout, ps, h, training);
         }

@@ -157,7 +157,7 @@ public final class UNet extends AbstractBlock {
             }
             h = run(blk, ps, h, temb, training);
         }
-        h = Layers.silu(Layers.apply(outNorm, ps, h, training));
+        h = outNorm.forwardSilu(ps, h, training);
         return new NDList(Layers.apply(outConv, ps, h, training));
     }
 
