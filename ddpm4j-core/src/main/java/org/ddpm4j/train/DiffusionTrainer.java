@@ -205,6 +205,7 @@ public final class DiffusionTrainer {
 
     /** Trains until the budget is spent. */
     public void run(TrainListener listener, StepHook hook) {
+        org.ddpm4j.util.NativeMemory.keepFreedPages(); // each step reuses the last step's pages (see there)
         double ips = 0;
         long loopStart = clock.getAsLong();
         double wallBefore = wallSeconds;

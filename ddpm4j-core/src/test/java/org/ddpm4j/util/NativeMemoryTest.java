@@ -64,4 +64,36 @@ class NativeMemoryTest {
         NativeMemory.idleHeap(true); // and back: the order of the two flags must never make one invalid
         assertEquals("30", vm.getVMOption("MaxHeapFreeRatio").getValue());
     }
+
+    private static long minorFaults() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]); // field 10, minflt
+    }
+
+    @Test
+    void keptPagesServeTheNextStepsTensorsWithoutPageFaults() throws IOException {
+        assumeTrue(Platform.isLinux(), "glibc's mallopt is Linux only");
+        assertTrue(NativeMemory.keepFreedPages(), "mallopt is available on this Linux");
+        assertTrue(NativeMemory.keepFreedPages(), "and calling it again changes nothing");
+        int mib = 24; // larger than glibc's default mmap threshold and than half its default trim threshold
+        long size = mib << 20;
+        long pages = size / 4096;
+        long first = 0;
+        long later = 0;
+        for (int i = 0; i < 20; i++) { // one "step": allocate an activation, write all of it, free it
+            long before = minorFaults();
+            long block = Native.malloc(size);
+            new Pointer(block).setMemory(0, size, (byte) 1);
+            Native.free(block);
+            long faults = minorFaults() - before;
+            if (i == 0) {
+                first = faults;
+            } else {
+                later += faults;
+            }
+        }
+        // the first step faults its pages in; the 19 after it reuse them
+        assertTrue(first > pages / 2, "the first block was new memory: " + first + " faults");
+        assertTrue(later < pages / 4, later + " page faults in 19 later steps of " + pages + " pages each");
+    }
 }
