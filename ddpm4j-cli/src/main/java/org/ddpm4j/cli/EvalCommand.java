@@ -56,6 +56,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Generation.Builder b = samplerOptions.apply(Generation.builder().batch(batch));
         try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
+            SamplerOptions.sayWeights(main.err, model);
             String cls = model.conditional() && request.classOption == null ? "all" : request.classOption;
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
                 Generation g = request.request(b, model, weak, cls);

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "ddpm4j 0.1.0",
         description = "Train denoising diffusion models (DDPM) on images and generate new ones, on a CPU.",
-        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, EvalCommand.class, TuneStepsCommand.class, DistillCommand.class, InpaintCommand.class, BenchCommand.class, ServeCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, EvalCommand.class, TuneStepsCommand.class, WeightsCommand.class, DistillCommand.class, InpaintCommand.class, BenchCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of a run that failed on bad input or environment. */

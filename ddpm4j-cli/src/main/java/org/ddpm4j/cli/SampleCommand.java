@@ -57,6 +57,7 @@ final class SampleCommand implements Callable<Integer> {
         Generation.Builder b = samplerOptions.apply(Generation.builder().count(n).batch(batch));
         AtomicFiles.ensureDirectory(out);
         try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
+            SamplerOptions.sayWeights(main.err, model);
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
                 Generation g = request.request(b, model, weak, request.classOption);
                 RequestOptions.sayTimePoints(main.err, model, g);

@@ -33,20 +33,27 @@ public final class SamplerOptions {
     @Option(names = "--clip-x0", negatable = true, description = "Clip the predicted x0 to [-1, 1] (default: off for seed runs, on for U-Net runs).")
     Boolean clipX0;
 
-    @Option(names = "--ema", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Sample with the run's EMA weights (default: on; --no-ema uses the raw trained weights).")
-    boolean ema = true;
+    @Option(names = "--ema", negatable = true,
+            description = "Sample with the run's EMA weights (--no-ema: the raw trained weights). Default: the weights the meter chose at the end of training, else the EMA.")
+    Boolean ema;
 
     @Option(names = "--weights", paramLabel = "W",
-            description = "Which weights: ema (default), raw, or ema:SIGMA_REL, a power-function EMA kept by a run trained with --ema-std.")
+            description = "Which weights: best (default: the meter's choice at the end of training, else the EMA), ema, raw, "
+                    + "or ema:SIGMA_REL, a power-function EMA kept by a run trained with --ema-std.")
     String weightsChoice;
 
-    /** The weights {@code --weights}, or else {@code --ema} / {@code --no-ema}, ask for. */
+    /** The weights {@code --weights}, or else {@code --ema} / {@code --no-ema}, ask for; {@code best} if neither is given. */
     DiffusionModel.Weights weights() {
         if (weightsChoice != null) {
             return DiffusionModel.Weights.parse(weightsChoice);
         }
-        return ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
+        return ema == null ? DiffusionModel.Weights.BEST : ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
+    }
+
+    /** Tells {@code err} which weights the meter chose, when they are the ones in use. */
+    static void sayWeights(java.io.PrintStream err, DiffusionModel model) {
+        model.chosenWeights().ifPresent(c -> err.println("weights: " + org.ddpm4j.api.WeightChoice.describe(c)
+                + ", chosen at the end of training (--weights ema|raw to override)"));
     }
 
     /** The sampler the flags ask for, set on {@code b}; what is not given stays the model's default. */

@@ -84,6 +84,11 @@ final class TrainCommand implements Callable<Integer> {
             + ") without a second training. Default: off.")
     Long guideAt;
 
+    @Option(names = "--choose-weights", paramLabel = "N", description = "At the end, score each kept set of weights (EMA, power-function EMAs, raw) "
+            + "with the meter on N images of a held-out seed and sample with the best (RUN/weights.json); 0 = off. Needs the meter's "
+            + "classifier cached (any earlier eval on the data). Default: unet 200, seed 0.")
+    Integer chooseWeights;
+
     @Option(names = "--seed", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -131,6 +136,7 @@ final class TrainCommand implements Callable<Integer> {
         set(sampleEvery, r::sampleEvery);
         set(checkpointEvery, r::checkpointEvery);
         set(guideAt, r::guideAt);
+        set(chooseWeights, r::chooseWeights);
         return r;
     }
 }

@@ -46,9 +46,9 @@ final class TuneStepsCommand implements Callable<Integer> {
     @Option(names = "--meter", defaultValue = "3", description = "Meter version. Default: ${DEFAULT-VALUE}.")
     int meterVersion;
 
-    @Option(names = "--ema", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Tune for the EMA weights (default) or, with --no-ema, the raw ones.")
-    boolean ema = true;
+    @Option(names = "--ema", negatable = true,
+            description = "Tune for the EMA weights or, with --no-ema, the raw ones. Default: the weights sampling uses (the meter's choice, else the EMA).")
+    Boolean ema;
 
     @Mixin
     GuidanceOptions guidance = new GuidanceOptions();
@@ -58,7 +58,7 @@ final class TuneStepsCommand implements Callable<Integer> {
         if (steps < 2 || steps > 1000) {
             throw new DdpmException("--steps must be in 2..1000, got " + steps);
         }
-        DiffusionModel.Weights weights = ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
+        DiffusionModel.Weights weights = ema == null ? DiffusionModel.Weights.BEST : ema ? DiffusionModel.Weights.EMA : DiffusionModel.Weights.RAW;
         try (DiffusionModel model = DiffusionModel.open(run, weights)) {
             Conditioning.check(model.conditional(), model.conditional() ? "all" : null, guidance);
             int images = n != null ? n : model.conditional() ? 20 : 200;

@@ -90,7 +90,7 @@ public class CliTest {
         Path data = tinyData();
         Path runDir = dir.resolve("run");
         Result t = run("train", "--data", "idx:" + data, "--digit", "1", "--epochs", "2", "--batch", "4", "--base", "8",
-                "--mults", "1,2", "--blocks", "1", "--out", runDir.toString());
+                "--mults", "1,2", "--blocks", "1", "--choose-weights", "0", "--out", runDir.toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.exists(runDir.resolve(Run.CHECKPOINT)));
         assertTrue(Files.exists(runDir.resolve(Run.CONFIG)));
@@ -111,7 +111,7 @@ public class CliTest {
         assertEquals(0, run("sample", "--run", runDir.toString(), "--n", "3", "--steps", "10", "--seed", "6", "--out", s3.toString()).code());
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(s1.resolve("grid.png")), Files.readAllBytes(s3.resolve("grid.png"))));
         assertOneLineError(run("sample", "--run", runDir.toString(), "--steps", "5000", "--out", s3.toString()), 1, "--steps must be in 1..1000");
-        // --no-ema samples the raw trained weights; by default the run's EMA weights, which differ from them
+        // --no-ema samples the raw trained weights; by default (no choice by the meter) the run's EMA weights, which differ from them
         Path raw = dir.resolve("s-raw");
         assertEquals(0, run("sample", "--run", runDir.toString(), "--n", "3", "--steps", "10", "--seed", "5", "--no-ema", "--out", raw.toString()).code());
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(s1.resolve("grid.png")), Files.readAllBytes(raw.resolve("grid.png"))));

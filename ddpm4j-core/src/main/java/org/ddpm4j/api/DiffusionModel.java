@@ -37,27 +37,36 @@ public final class DiffusionModel implements AutoCloseable {
     private final NDManager manager;
     private final Denoiser net;
     private final Weights weights;
+    private final java.util.Optional<org.ddpm4j.checkpoint.ChosenWeights> chosen;
 
     private final java.util.Optional<org.ddpm4j.checkpoint.Distilled> distilled;
 
-    private DiffusionModel(Run run, NDManager manager, Denoiser net, Weights weights) {
+    private DiffusionModel(Run run, NDManager manager, Denoiser net, Weights weights,
+            java.util.Optional<org.ddpm4j.checkpoint.ChosenWeights> chosen) {
         this.distilled = org.ddpm4j.checkpoint.Distilled.of(run);
         this.run = run;
         this.manager = manager;
         this.net = net;
         this.weights = weights;
+        this.chosen = chosen;
     }
 
     /**
-     * Which of a run's weights a model samples with: the fixed-decay EMA ({@link #EMA}, the default), the raw
-     * trained weights ({@link #RAW}), or one of EDM2's power-function EMAs a run trained with {@code emaStds} keeps
-     * ({@link #powerEma}). Written as {@code ema}, {@code raw} and {@code ema:0.100}.
+     * Which of a run's weights a model samples with: the ones the quality meter chose at the end of training
+     * ({@link #BEST}, the default), the fixed-decay EMA ({@link #EMA}), the raw trained weights ({@link #RAW}), or one
+     * of EDM2's power-function EMAs a run trained with {@code emaStds} keeps ({@link #powerEma}). Written as
+     * {@code best}, {@code ema}, {@code raw} and {@code ema:0.100}.
      */
     public static final class Weights {
         /** The exponential moving average of the trained weights, when the run keeps one (else the trained weights). */
         public static final Weights EMA = new Weights("ema", Double.NaN);
         /** The trained weights as the optimiser left them. */
         public static final Weights RAW = new Weights("raw", Double.NaN);
+        /**
+         * The kept weights the quality meter scored best at the end of training ({@code RUN/weights.json}, see
+         * {@link WeightChoice}), if they were chosen at the checkpoint's step; else {@link #EMA}.
+         */
+        public static final Weights BEST = new Weights("best", Double.NaN);
 
         private final String kind;
         private final double sigmaRel;
@@ -75,9 +84,12 @@ public final class DiffusionModel implements AutoCloseable {
             return new Weights("ema-std", sigmaRel);
         }
 
-        /** Parses {@code raw}, {@code ema} or {@code ema:SIGMA_REL}. */
+        /** Parses {@code best}, {@code raw}, {@code ema} or {@code ema:SIGMA_REL}. */
         public static Weights parse(String s) {
             String t = s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT);
+            if (t.equals("best")) {
+                return BEST;
+            }
             if (t.equals("ema")) {
                 return EMA;
             }
@@ -91,7 +103,7 @@ public final class DiffusionModel implements AutoCloseable {
                     // below
                 }
             }
-            throw new InvalidRequestException("weights", "must be raw, ema or ema:SIGMA_REL (a power-function EMA the run keeps), got '" + s + "'");
+            throw new InvalidRequestException("weights", "must be best, raw, ema or ema:SIGMA_REL (a power-function EMA the run keeps), got '" + s + "'");
         }
 
         /** The relative width of a power-function EMA, NaN for the others. */
@@ -115,9 +127,12 @@ public final class DiffusionModel implements AutoCloseable {
         }
     }
 
-    /** Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) with its EMA weights. */
+    /**
+     * Opens the run in {@code runDir} (made by {@code ./ddpm train} or the training API) with its {@link Weights#BEST}
+     * weights: the meter's choice at the end of training, else the EMA.
+     */
     public static DiffusionModel open(Path runDir) {
-        return open(runDir, Weights.EMA);
+        return open(runDir, Weights.BEST);
     }
 
     /**
@@ -129,6 +144,11 @@ public final class DiffusionModel implements AutoCloseable {
             System.setProperty("ai.djl.offline", "true"); // nothing is downloaded: the CPU natives come from the jar
         }
         Run run = Run.open(runDir).forSampling();
+        java.util.Optional<org.ddpm4j.checkpoint.ChosenWeights> chosen = java.util.Optional.empty();
+        if (weights == Weights.BEST) {
+            chosen = WeightChoice.current(run);
+            weights = chosen.isPresent() ? Weights.parse(chosen.get().weights()) : Weights.EMA;
+        }
         if (!Double.isNaN(weights.sigmaRel()) && !run.hasTensors(Run.powerEma(weights.sigmaRel()))) {
             throw new InvalidRequestException("weights", runDir + " keeps no power-function EMA of width "
                     + String.format(java.util.Locale.ROOT, "%.3f", weights.sigmaRel()) + " (it keeps "
@@ -137,19 +157,27 @@ public final class DiffusionModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         try {
             if (!Double.isNaN(weights.sigmaRel())) {
-                return new DiffusionModel(run, manager, run.loadModel(manager, Run.powerEma(weights.sigmaRel())), weights);
+                return new DiffusionModel(run, manager, run.loadModel(manager, Run.powerEma(weights.sigmaRel())), weights, chosen);
             }
             boolean ema = weights == Weights.EMA;
-            return new DiffusionModel(run, manager, run.loadModel(manager, ema), run.usesEma(ema) ? Weights.EMA : Weights.RAW);
+            return new DiffusionModel(run, manager, run.loadModel(manager, ema), run.usesEma(ema) ? Weights.EMA : Weights.RAW, chosen);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
-    /** The weights in use: {@link Weights#RAW} when EMA was asked for but the run keeps none. */
+    /**
+     * The weights in use: never {@link Weights#BEST} (the weights it stood for), and {@link Weights#RAW} when EMA was
+     * asked for but the run keeps none.
+     */
     public Weights weights() {
         return weights;
+    }
+
+    /** The meter's choice these weights came from, when {@link Weights#BEST} was asked for and the run has a current one. */
+    public java.util.Optional<org.ddpm4j.checkpoint.ChosenWeights> chosenWeights() {
+        return chosen;
     }
 
     /** The run directory this model was opened from. */

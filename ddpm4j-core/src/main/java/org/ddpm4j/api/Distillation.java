@@ -24,8 +24,8 @@ import org.ddpm4j.util.Tensors;
 /**
  * Distilling a trained run into a student that samples in a few network calls: progressive distillation
  * (Salimans and Ho, arXiv 2202.00512; see {@link ProgressiveDistillation}) or consistency distillation (Song et
- * al., arXiv 2303.01469; see {@link ConsistencyDistillation}). The student starts from the teacher's weights (its
- * EMA, as {@code sample} uses them), the teacher stays a frozen copy, and a class-conditional teacher's guidance
+ * al., arXiv 2303.01469; see {@link ConsistencyDistillation}). The student starts from the teacher's weights (the
+ * ones {@code sample} uses: the meter's choice, else the EMA), the teacher stays a frozen copy, and a class-conditional teacher's guidance
  * is distilled in. The student is a normal run directory, checkpointed, resumable and logged like a trained one;
  * {@link DiffusionModel} samples a progressive student with deterministic DDIM at its step count, a consistency
  * student with the consistency sampler at 1 to its grid's steps, both without guidance.
@@ -291,7 +291,8 @@ public final class Distillation {
                     throw new DdpmException(resumed.dir().resolve(Run.CHECKPOINT) + ": no teacher weights to resume the distillation with");
                 }
             } else {
-                teacher = Run.open(Path.of(d.teacher())).loadModel(manager, true);
+                Run t = Run.open(Path.of(d.teacher()));
+                teacher = t.loadModel(manager, WeightChoice.bestPrefix(t));
             }
             boolean clip = Defaults.sampler(net.config()).clipX0();
             if (d.consistency()) {

@@ -56,7 +56,14 @@ public final class Training {
     private Training() {}
 
     /** Everything a training needs, resolved from a recipe or from a checkpoint being resumed. */
-    public record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {}
+    public record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt,
+            int chooseWeights) {
+
+        /** Without a choice of weights at the end. */
+        public Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {
+            this(model, diffusion, train, sampleEvery, checkpointEvery, guideAt, 0);
+        }
+    }
 
     /** The sub-directory of a run where a guide snapshot ({@link Recipe#guideAt}) keeps the run's early weights. */
     public static final String GUIDE = "guide";
@@ -111,7 +118,7 @@ public final class Training {
     public static Plan resumePlan(Path out) {
         Run run = Run.open(out);
         Run.Cadence c = run.cadence();
-        return new Plan(run.model(), run.diffusion(), run.train(), c.sampleEvery(), c.checkpointEvery(), c.guideAt());
+        return new Plan(run.model(), run.diffusion(), run.train(), c.sampleEvery(), c.checkpointEvery(), c.guideAt(), c.chooseWeights());
     }
 
     /**
@@ -148,6 +155,7 @@ public final class Training {
         private Integer sampleEvery;
         private Integer checkpointEvery;
         private Long guideAt;
+        private Integer chooseWeights;
         private long seed;
         private Integer size;
         private Integer channels;
@@ -311,6 +319,17 @@ public final class Training {
             return this;
         }
 
+        /**
+         * At the end of training, score every weight set the run keeps with the quality meter on this many images and
+         * store the best for sampling ({@link WeightChoice}); 0 = no choice. Default: {@link WeightChoice#DEFAULT_IMAGES}
+         * for the U-Net, 0 for the seed's network (which keeps only its raw weights). It runs only when the meter's
+         * classifier of the data is cached, and a {@code minutes} budget keeps the time it takes.
+         */
+        public Recipe chooseWeights(int images) {
+            this.chooseWeights = images;
+            return this;
+        }
+
         /** folder: data: the side of the square training images. */
         public Recipe size(int size) {
             this.size = size;
@@ -394,7 +413,11 @@ public final class Training {
             if (guideAt != null && steps != null && guideAt >= steps) {
                 throw new InvalidRequestException("guide-at", "{guide-at} must come before the last of the " + steps + " {steps}, got " + guideAt);
             }
-            return new Plan(mc, dc, tc, se, ce, or(guideAt, 0L));
+            int cw = or(chooseWeights, seedModel ? 0 : WeightChoice.DEFAULT_IMAGES);
+            if (cw != 0 && (cw < 10 || cw > Generation.MAX_COUNT)) {
+                throw new InvalidRequestException("choose-weights", "must be 0 (no choice) or in 10.." + Generation.MAX_COUNT + ", got " + cw);
+            }
+            return new Plan(mc, dc, tc, se, ce, or(guideAt, 0L), cw);
         }
     }
 
@@ -512,8 +535,17 @@ public final class Training {
             throw new DdpmException(out + " was trained on " + plan.model().channels() + "x" + plan.model().size()
                     + " images, but " + tc.data().spec() + " now holds " + data.channels() + "x" + data.height());
         }
+        boolean choose = false;
+        if (job == Job.TRAIN && plan.chooseWeights() > 0 && WeightChoice.candidates(tc.optimiser()) > 1) {
+            choose = WeightChoice.meterReady(all, WeightChoice.METER);
+            if (!choose) {
+                listener.onMessage("the weights will not be chosen: the quality meter has no classifier of " + all.description()
+                        + " cached yet (`./ddpm eval --run " + out + "` trains it once, then `./ddpm weights --run " + out
+                        + "` chooses); until then sampling uses the EMA");
+            }
+        }
         try (RunLock lock = RunLock.acquire(out)) {
-            return trainLocked(plan, out, resume, listener, stopAfter, tc, data, mc, job);
+            return trainLocked(plan, out, resume, listener, stopAfter, tc, data, mc, job, choose);
         }
     }
 
@@ -536,10 +568,10 @@ public final class Training {
     }
 
     private static Outcome trainLocked(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter,
-            TrainConfig tc, ImageSet data, ModelConfig mc, Job job) {
+            TrainConfig tc, ImageSet data, ModelConfig mc, Job job, boolean choose) {
         Rng rng = new Rng(tc.seed());
         JsonObject extra = new JsonObject();
-        extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt()).toJson());
+        extra.add(Run.CADENCE, new Run.Cadence(plan.sampleEvery(), plan.checkpointEvery(), plan.guideAt(), plan.chooseWeights()).toJson());
         for (String prefix : new String[] {"folder:", "idx:"}) {
             if (tc.data().spec().startsWith(prefix)) { // where the data was, so that eval finds it from another directory
                 extra.addProperty(Run.DATA_PATH, Path.of(tc.data().spec().substring(prefix.length())).toAbsolutePath().normalize().toString());
@@ -554,6 +586,12 @@ public final class Training {
             Run resumed = resume ? Run.open(out) : null;
             org.ddpm4j.diffusion.GaussianDiffusion diffusion = plan.diffusion().build();
             DiffusionTrainer trainer = new DiffusionTrainer(net, diffusion, tc, rng, data, job.task(net, diffusion, tc, resumed));
+            org.ddpm4j.checkpoint.ChosenWeights.delete(out); // a choice among weights this training replaces
+            int calls = Defaults.steps(mc, plan.diffusion());
+            int candidates = WeightChoice.candidates(tc.optimiser());
+            java.util.function.DoubleUnaryOperator reserve = perStep -> choose
+                    ? WeightChoice.expectedSeconds(candidates, plan.chooseWeights(), calls, perStep, tc.optimiser().batchSize()) : 0;
+            trainer.reserveAfterTraining(reserve);
             if (resume) {
                 TrainerCheckpoint.restore(resumed, trainer);
                 TrainLog.truncate(out.resolve(Run.LOG), trainer.stepCount());
@@ -639,6 +677,18 @@ public final class Training {
             listener.onMessage(String.format(Locale.ROOT, finished ? "trained %d steps in %s%s; peak RSS %.0f MiB"
                     : "cancelled after step %d (" + trainer.totalSteps() + " planned) in %s%s; peak RSS %.0f MiB; the checkpoint resumes from there",
                     trainer.stepCount(), ProgressBar.clock(trainer.trainSeconds()), budget, Memory.peakRssMiB()));
+            if (finished && choose) {
+                listener.onMessage(String.format(Locale.ROOT, "choosing the weights: the meter scores %d images of each of %s",
+                        plan.chooseWeights(), WeightChoice.candidates(out)));
+                org.ddpm4j.checkpoint.ChosenWeights c = WeightChoice.choose(out, plan.chooseWeights(), WeightChoice.METER, lines(listener::onMessage));
+                String kept = trainer.reservedSeconds() > 0
+                        ? String.format(Locale.ROOT, " (%.0f s kept for it); training and the choice took %s of the %s budget",
+                                trainer.reservedSeconds(), ProgressBar.clock(trainer.wallSeconds() + c.seconds()),
+                                ProgressBar.clock(tc.budget().minutes() * 60))
+                        : "";
+                listener.onMessage(String.format(Locale.ROOT, "sampling uses %s, chosen in %.0f s%s: %s", c.weights(), c.seconds(), kept,
+                        WeightChoice.describe(c)));
+            }
             return new Outcome(trainer.stepCount(), trainer.totalSteps(), finished);
         }
     }

@@ -109,11 +109,17 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
      * @param sampleEvery steps between preview grids (0: none)
      * @param checkpointEvery steps between checkpoints
      * @param guideAt the step whose weights are kept as a weak guide network (0: none)
+     * @param chooseWeights images per candidate when the meter chooses the weights at the end (0: no choice)
      */
-    public record Cadence(int sampleEvery, int checkpointEvery, long guideAt) {
+    public record Cadence(int sampleEvery, int checkpointEvery, long guideAt, int chooseWeights) {
 
         /** The cadence of a run that stored none. */
-        public static final Cadence DEFAULT = new Cadence(0, 500, 0);
+        public static final Cadence DEFAULT = new Cadence(0, 500, 0, 0);
+
+        /** Without a choice of weights at the end. */
+        public Cadence(int sampleEvery, int checkpointEvery, long guideAt) {
+            this(sampleEvery, checkpointEvery, guideAt, 0);
+        }
 
         /** The section as written into a checkpoint's metadata. */
         public JsonObject toJson() {
@@ -122,6 +128,9 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
             o.addProperty("checkpoint_every", checkpointEvery);
             if (guideAt > 0) {
                 o.addProperty("guide_at", guideAt);
+            }
+            if (chooseWeights > 0) {
+                o.addProperty("choose_weights", chooseWeights);
             }
             return o;
         }
@@ -138,7 +147,8 @@ public record Run(Path dir, CheckpointFile checkpoint, ModelConfig model, Diffus
         }
         return new Cadence(o.has("sample_every") ? o.get("sample_every").getAsInt() : Cadence.DEFAULT.sampleEvery(),
                 o.has("checkpoint_every") ? o.get("checkpoint_every").getAsInt() : Cadence.DEFAULT.checkpointEvery(),
-                o.has("guide_at") ? o.get("guide_at").getAsLong() : Cadence.DEFAULT.guideAt());
+                o.has("guide_at") ? o.get("guide_at").getAsLong() : Cadence.DEFAULT.guideAt(),
+                o.has("choose_weights") ? o.get("choose_weights").getAsInt() : Cadence.DEFAULT.chooseWeights());
     }
 
     /** The training config this run was trained with (a damaged or missing section is a one-line error). */

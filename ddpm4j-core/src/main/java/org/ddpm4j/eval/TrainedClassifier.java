@@ -107,6 +107,11 @@ public final class TrainedClassifier implements AutoCloseable {
         return c;
     }
 
+    /** True if {@link #forData} would load a cached classifier for {@code data} instead of training one. */
+    public static boolean isCached(ImageSet data, Meter meter) {
+        return Files.isRegularFile(cacheDir().resolve("classifier-" + key(data.hasLabels() ? data : rotations(data), meter) + ".ddpm"));
+    }
+
     /** Every image in its four rotations, labelled 0..3 by the number of quarter turns. */
     static ImageSet rotations(ImageSet data) {
         int n = data.size();

@@ -298,9 +298,27 @@ public final class DiffusionTrainer {
         return task.totalMayChangeUntil(config.optimiser(), at) ? at : 0;
     }
 
-    /** The step count that spends the rest of the --minutes budget at {@code perStep} seconds a step. */
+    private java.util.function.DoubleUnaryOperator reserve = perStep -> 0;
+    private double reservedSeconds;
+
+    /** The seconds of the --minutes budget the last step-count estimate kept for work after training (0: none). */
+    public double reservedSeconds() {
+        return reservedSeconds;
+    }
+
+    /**
+     * Keeps part of a --minutes budget for work after the last step (choosing the weights): the seconds it will
+     * take, given the seconds a training step takes. Set before {@link #run}; it counts only while the step count is
+     * being estimated.
+     */
+    public void reserveAfterTraining(java.util.function.DoubleUnaryOperator secondsGivenStep) {
+        this.reserve = secondsGivenStep;
+    }
+
+    /** The step count that spends the rest of the --minutes budget (less the reserve) at {@code perStep} seconds a step. */
     private long plan(double perStep) {
-        double budget = config.budget().minutes() * 60;
+        reservedSeconds = reserve.applyAsDouble(perStep);
+        double budget = config.budget().minutes() * 60 - reservedSeconds;
         long total = step + Math.max(0, (long) ((budget - wallSeconds) / perStep));
         plannedSeconds = wallSeconds + (total - step) * perStep;
         return total;

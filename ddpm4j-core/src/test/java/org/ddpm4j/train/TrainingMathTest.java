@@ -213,6 +213,25 @@ class TrainingMathTest {
         }
     }
 
+    @Test
+    void aReserveAfterTrainingComesOffTheMinutesBudget() {
+        // the same fake clock and 5-minute budget, cosine decay from step 1 (the total is fixed at the first estimate),
+        // and the work after training (choosing the weights) expected to take as long as 20 steps
+        ImageSet tiny = new ImageSet(new float[4 * 64], null, 4, 1, 8, 8, "tiny");
+        TrainConfig c = cfg(0, true, 0, 0, 0).withBudget(TrainConfig.Budget.minutes(5.0));
+        try (NDManager m = NDManager.newBaseManager();
+                Denoiser net = Denoiser.create(new ModelConfig(ModelConfig.UNET, 1, 8, UNetConfig.tiny()), m, new Rng(0))) {
+            DiffusionTrainer tr = new DiffusionTrainer(net, DiffusionConfig.seed().build(), c, new Rng(2), tiny);
+            tr.clock = () -> cumulative(tr.stepCount());
+            tr.reserveAfterTraining(perStep -> 20 * perStep);
+            tr.run((step, total, epoch, loss, ips) -> { }, t -> { });
+            // estimated at step 20 from steps 6-20 (2 s each): a 40 s reserve, 20 + (300 - 40 - 40) / 2 = 130
+            assertEquals(130, tr.totalSteps());
+            assertEquals(40, tr.reservedSeconds(), 1e-9);
+            assertEquals(300, tr.plannedSeconds() + tr.reservedSeconds(), 1e-9, "training and the reserve fill the budget");
+        }
+    }
+
     /** Seconds (as nanoseconds) the fake clock shows once step s is done: 2 s per step up to 50, then 1 s. */
     private static long cumulative(long s) {
         long secs = Math.min(s, 50) * 2 + Math.max(0, s - 50);
