@@ -46,8 +46,12 @@ final class EvalCommand implements Callable<Integer> {
             + "before 2026-11-28 (a weaker classifier; scores of different meters are not comparable).")
     int meterVersion;
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
+
     @Override
     public Integer call() {
+        org.ddpm4j.api.ComputeDevice device = deviceOptions.device(); // before any work
         if (n < 10 || n > 100_000) {
             throw new DdpmException("--n must be in 10..100000, got " + n);
         }
@@ -55,7 +59,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new DdpmException("--batch must be in 1..4096, got " + batch);
         }
         Generation.Builder b = samplerOptions.apply(Generation.builder().batch(batch));
-        try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
+        try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights(), device)) {
             SamplerOptions.sayWeights(main.err, model);
             String cls = model.conditional() && request.classOption == null ? "all" : request.classOption;
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {

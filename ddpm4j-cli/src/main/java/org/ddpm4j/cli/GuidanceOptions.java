@@ -50,7 +50,7 @@ final class GuidanceOptions {
         if (guideRun == null) {
             return null;
         }
-        DiffusionModel weak = DiffusionModel.open(guideRun, weights);
+        DiffusionModel weak = DiffusionModel.open(guideRun, weights, model.device());
         String why = model.guideMismatch(weak);
         if (why != null) {
             weak.close();

@@ -56,8 +56,12 @@ final class InpaintCommand implements Callable<Integer> {
     @Option(names = "--resample", defaultValue = "" + org.ddpm4j.api.Defaults.INPAINT_RESAMPLE, description = "RePaint resampling jumps per step (1 = none). Default: ${DEFAULT-VALUE}.")
     int resample;
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
+
     @Override
     public Integer call() {
+        org.ddpm4j.api.ComputeDevice device = deviceOptions.device(); // before any work
         if (n < 1 || n > 256) {
             throw new DdpmException("--n must be in 1..256, got " + n);
         }
@@ -69,7 +73,7 @@ final class InpaintCommand implements Callable<Integer> {
         BufferedImage maskPic = Images.read(mask, INPUT_PIXELS);
         AtomicFiles.ensureDirectory(out);
         GeneratedImages result;
-        try (DiffusionModel model = DiffusionModel.open(run)) {
+        try (DiffusionModel model = DiffusionModel.open(run, DiffusionModel.Weights.BEST, device)) {
             Images.toTensor(inPic, model.channels(), model.size(), "the image"); // in the reader's words, before any work
             Images.toMask(maskPic, model.size());
             Conditioning.check(model.conditional(), request.classOption, request.guidance);
@@ -78,7 +82,7 @@ final class InpaintCommand implements Callable<Integer> {
             if (request.classOption != null) {
                 b.classIndex(Conditioning.classIndex(model, request.classOption));
             }
-            try (DiffusionModel weak = request.openGuide(model, DiffusionModel.Weights.EMA)) {
+            try (DiffusionModel weak = request.openGuide(model, DiffusionModel.Weights.BEST)) {
                 result = model.inpaint(b.guide(request.guidance.guide(weak)).build(), SampleCommand.progress(main.err, "inpaint", null));
             }
         }

@@ -46,8 +46,12 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--gif", description = "Also write an animated GIF of the denoising (x_t beside the predicted x0) of the first batch.")
     Path gif;
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
+
     @Override
     public Integer call() {
+        org.ddpm4j.api.ComputeDevice device = deviceOptions.device(); // before any work
         if (n < 1 || n > 100_000) {
             throw new DdpmException("--n must be in 1..100000, got " + n);
         }
@@ -56,7 +60,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         Generation.Builder b = samplerOptions.apply(Generation.builder().count(n).batch(batch));
         AtomicFiles.ensureDirectory(out);
-        try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights())) {
+        try (DiffusionModel model = DiffusionModel.open(run, samplerOptions.weights(), device)) {
             SamplerOptions.sayWeights(main.err, model);
             try (DiffusionModel weak = request.openGuide(model, samplerOptions.weights())) {
                 Generation g = request.request(b, model, weak, request.classOption);

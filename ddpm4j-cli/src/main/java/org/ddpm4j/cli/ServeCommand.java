@@ -54,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
     /** The environment variable that can hold a fixed token for scripts. */
     static final String TOKEN_ENV = "DDPM4J_STUDIO_TOKEN";
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) {
@@ -74,7 +77,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         String token = noToken ? null : token();
         Access access = Access.of(token, host, allowHosts);
-        StudioServer server = new StudioServer(Path.of(runs), runs, Limits.defaults().withQueueCapacity(queue), access, maxStreams);
+        StudioServer server = new StudioServer(Path.of(runs), runs, Limits.defaults().withQueueCapacity(queue), access, maxStreams,
+                deviceOptions.device());
         String url;
         try {
             url = server.start(host, port);

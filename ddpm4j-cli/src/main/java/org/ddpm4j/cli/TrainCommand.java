@@ -98,6 +98,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", hidden = true, description = "Testing aid: stop after this step as if killed (no final save).")
     Long stopAfter;
 
+    @Mixin
+    DeviceOptions deviceOptions = new DeviceOptions();
+
     @Override
     public Integer call() {
         Training.Plan plan;
@@ -109,6 +112,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             plan = recipe().plan();
         }
+        plan = plan.on(deviceOptions.devices());
         try {
             Training.run(plan, out, resume, main.out, main.err, stopAfter == null ? Long.MAX_VALUE : stopAfter);
         } catch (Training.Stopped e) {

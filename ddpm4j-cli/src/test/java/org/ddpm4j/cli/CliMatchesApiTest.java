@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The CLI is a layer over the API: for the same run, request and seed, {@code ./ddpm sample} writes the API's
  * pictures and {@code ./ddpm eval} reports the evaluation API's scores.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.ddpm4j.util.PrivateCache.class)
 class CliMatchesApiTest {
 
     @TempDir

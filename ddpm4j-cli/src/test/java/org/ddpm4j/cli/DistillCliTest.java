@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./ddpm distill}, then the student through sample, eval, tune-steps and inpaint as a user would. */
+@org.junit.jupiter.api.extension.ExtendWith(org.ddpm4j.util.PrivateCache.class)
 class DistillCliTest {
 
     @TempDir

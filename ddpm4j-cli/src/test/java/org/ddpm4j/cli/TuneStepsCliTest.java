@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./ddpm tune-steps}, and sample and eval using (and saying so) or overriding what it stored. */
+@org.junit.jupiter.api.extension.ExtendWith(org.ddpm4j.util.PrivateCache.class)
 class TuneStepsCliTest {
 
     @TempDir

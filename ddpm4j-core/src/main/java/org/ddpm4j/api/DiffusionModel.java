@@ -140,6 +140,14 @@ public final class DiffusionModel implements AutoCloseable {
      * an {@link InvalidRequestException} naming the ones it does.
      */
     public static DiffusionModel open(Path runDir, Weights weights) {
+        return open(runDir, weights, ComputeDevice.CPU);
+    }
+
+    /**
+     * As {@link #open(Path, Weights)}, with the network on {@code device} (checked first: a GPU the natives do not
+     * see is an {@link InvalidRequestException} naming the fix). Images still come back as Java arrays.
+     */
+    public static DiffusionModel open(Path runDir, Weights weights, ComputeDevice device) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true"); // nothing is downloaded: the CPU natives come from the jar
         }
@@ -154,7 +162,8 @@ public final class DiffusionModel implements AutoCloseable {
                     + String.format(java.util.Locale.ROOT, "%.3f", weights.sigmaRel()) + " (it keeps "
                     + (run.powerEmaStds().isEmpty() ? "none; train with ema-std" : run.powerEmaStds().toString()) + ")");
         }
-        NDManager manager = NDManager.newBaseManager();
+        device.check();
+        NDManager manager = NDManager.newBaseManager(device.djl());
         try {
             if (!Double.isNaN(weights.sigmaRel())) {
                 return new DiffusionModel(run, manager, run.loadModel(manager, Run.powerEma(weights.sigmaRel())), weights, chosen);
@@ -178,6 +187,11 @@ public final class DiffusionModel implements AutoCloseable {
     /** The meter's choice these weights came from, when {@link Weights#BEST} was asked for and the run has a current one. */
     public java.util.Optional<org.ddpm4j.checkpoint.ChosenWeights> chosenWeights() {
         return chosen;
+    }
+
+    /** The device the network runs on. */
+    public ComputeDevice device() {
+        return manager.getDevice().isGpu() ? new ComputeDevice(true, manager.getDevice().getDeviceId()) : ComputeDevice.CPU;
     }
 
     /** The run directory this model was opened from. */

@@ -57,11 +57,39 @@ public final class Training {
 
     /** Everything a training needs, resolved from a recipe or from a checkpoint being resumed. */
     public record Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt,
-            int chooseWeights) {
+            int chooseWeights, List<ComputeDevice> devices) {
 
-        /** Without a choice of weights at the end. */
+        public Plan {
+            devices = List.copyOf(devices);
+            if (devices.isEmpty() || devices.stream().distinct().count() != devices.size()) {
+                throw new InvalidRequestException("device", "give one device, or several different ones, got " + devices);
+            }
+        }
+
+        /** On the CPU. */
+        public Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt,
+                int chooseWeights) {
+            this(model, diffusion, train, sampleEvery, checkpointEvery, guideAt, chooseWeights, List.of(ComputeDevice.CPU));
+        }
+
+        /** On the CPU, without a choice of weights at the end. */
         public Plan(ModelConfig model, DiffusionConfig diffusion, TrainConfig train, int sampleEvery, int checkpointEvery, long guideAt) {
             this(model, diffusion, train, sampleEvery, checkpointEvery, guideAt, 0);
+        }
+
+        /**
+         * This plan trained on {@code devices}: on one, or data-parallel on several of one machine (each computes the
+         * gradients of an equal part of every batch, and one update is applied: the same result as one device with
+         * the whole batch, to float rounding). The devices are not part of the run: a run trained on GPUs samples and
+         * resumes on the CPU and the other way round (to float rounding: kernels differ between devices).
+         */
+        public Plan on(List<ComputeDevice> devices) {
+            return new Plan(model, diffusion, train, sampleEvery, checkpointEvery, guideAt, chooseWeights, devices);
+        }
+
+        /** As {@link #on(List)} with one device. */
+        public Plan on(ComputeDevice device) {
+            return on(List.of(device));
         }
     }
 
@@ -514,6 +542,26 @@ public final class Training {
         }
     }
 
+    /** The networks of data-parallel training beyond the first device, each on a manager of its own. */
+    private static final class Replicas implements AutoCloseable {
+        private final List<NDManager> managers = new ArrayList<>();
+        private final List<Denoiser> nets = new ArrayList<>();
+
+        Denoiser add(ModelConfig mc, ComputeDevice d) {
+            NDManager m = NDManager.newBaseManager(d.djl());
+            managers.add(m);
+            Denoiser net = Denoiser.create(mc, m, new org.ddpm4j.util.Rng(0)); // its own random weights, overwritten by the model's
+            nets.add(net);
+            return net;
+        }
+
+        @Override
+        public void close() {
+            nets.forEach(Denoiser::close);
+            managers.forEach(NDManager::close);
+        }
+    }
+
     static Outcome run(Plan plan, Path out, boolean resume, TrainingListener listener, long stopAfter, Job job) {
         TrainConfig tc = plan.train();
         ImageSet all = Datasets.load(tc.data().spec(), tc.data().size(), tc.data().channels(), lines(listener::onMessage));
@@ -582,7 +630,9 @@ public final class Training {
             data.classNames().forEach(names::add);
             extra.add(Run.CLASS_NAMES, names);
         }
-        try (NDManager manager = NDManager.newBaseManager(); Denoiser net = Denoiser.create(mc, manager, rng)) {
+        plan.devices().forEach(ComputeDevice::check);
+        try (NDManager manager = NDManager.newBaseManager(plan.devices().get(0).djl()); Denoiser net = Denoiser.create(mc, manager, rng);
+                Replicas replicas = new Replicas()) {
             Run resumed = resume ? Run.open(out) : null;
             org.ddpm4j.diffusion.GaussianDiffusion diffusion = plan.diffusion().build();
             DiffusionTrainer trainer = new DiffusionTrainer(net, diffusion, tc, rng, data, job.task(net, diffusion, tc, resumed));
@@ -601,7 +651,10 @@ public final class Training {
                 AtomicFiles.writeString(out.resolve(Run.LOG), "");
                 dropGuide(out); // a guide kept by the run this one overwrites is not this run's early self
             }
-            listener.onMessage(job.describe(mc, net, data, tc));
+            for (ComputeDevice d : plan.devices().subList(1, plan.devices().size())) {
+                trainer.addReplica(replicas.add(mc, d));
+            }
+            listener.onMessage(job.describe(mc, net, data, tc) + (plan.devices().size() > 1 ? ", data-parallel on " + plan.devices() : ""));
             if (trainer.totalSteps() > 0 && trainer.stepCount() >= trainer.totalSteps()) {
                 listener.onMessage("nothing to do: the run already finished its budget");
                 return new Outcome(trainer.stepCount(), trainer.totalSteps(), true);

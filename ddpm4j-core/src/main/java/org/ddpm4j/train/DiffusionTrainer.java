@@ -106,6 +106,96 @@ public final class DiffusionTrainer {
         optimizer.zeroGradients();
     }
 
+    private final java.util.List<Denoiser> replicas = new java.util.ArrayList<>();
+
+    /**
+     * Data parallelism over several devices of one machine: {@code replica} (the same network, on its own manager
+     * and device) computes the gradients of a share of every batch. Each step draws all per-sample randomness for the
+     * whole batch first, splits the batch into contiguous parts (the model's first, then each replica's in the order
+     * added), sums the parts' gradients onto the model's device and applies one update there (clipping, AdamW, the
+     * EMAs), then copies the new weights to every replica: the result equals one device with the whole batch, up to
+     * the float rounding of a sum taken in parts. The replica's weights are set to the model's now; it holds no state
+     * of its own, so checkpoints and resume are unchanged. Dropout, which draws in the engine, differs by part.
+     */
+    public void addReplica(Denoiser replica) {
+        if (!replica.config().equals(model.config())) {
+            throw new IllegalArgumentException("a replica must be the same network: " + replica.config() + " is not " + model.config());
+        }
+        replicas.add(replica);
+        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(replica.flatWeights().flat().mul(0f).sum()); // gradient buffers exist before the first step
+        }
+        zero(replica.flatWeights().gradient());
+        copyWeightsToReplicas();
+    }
+
+    private static void zero(NDArray a) {
+        Tensors.withoutGrad(() -> a.subi(a));
+    }
+
+    /** The model's weights into every replica's (one copy per replica of the flat buffer). */
+    private void copyWeightsToReplicas() {
+        NDArray flat = model.flatWeights().flat();
+        for (Denoiser r : replicas) {
+            NDArray target = r.flatWeights().flat();
+            Tensors.withoutGrad(() -> {
+                try (NDArray src = flat.toDevice(target.getDevice(), true)) {
+                    target.set(new ai.djl.ndarray.index.NDIndex(":"), src);
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Forward and backward of {@code batch} split across the model and its replicas; leaves the summed gradient in
+     * the model's flat gradient and returns the batch's loss (the mean over all its images, as one device computes it).
+     */
+    private double parallelForwardBackward(TrainingTask.Batch batch, int b) {
+        int parts = 1 + replicas.size();
+        java.util.List<NDArray> losses = new java.util.ArrayList<>();
+        for (int k = 0; k < parts; k++) {
+            int lo = (int) ((long) b * k / parts);
+            int hi = (int) ((long) b * (k + 1) / parts);
+            if (hi == lo) {
+                continue;
+            }
+            Denoiser net = k == 0 ? model : replicas.get(k - 1);
+            ai.djl.Device d = net.manager().getDevice();
+            String rows = lo + ":" + hi;
+            NDArray xt = part(batch.xt(), rows, d);
+            NDArray t = part(batch.t(), rows, d);
+            NDArray cls = batch.classes() == null ? null : part(batch.classes(), rows, d);
+            NDArray target = part(batch.target(), rows, d);
+            NDArray weights = batch.weights() == null ? null : part(batch.weights(), rows, d);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray pred = net.forward(xt, t, cls, true);
+                NDArray sq = pred.sub(target).square();
+                // this part's share of the whole batch's mean, so that the parts' gradients sum to the batch's
+                NDArray loss = weights == null ? sq.sum().div((float) b * (sq.size() / (hi - lo)))
+                        : sq.reshape(hi - lo, -1).mean(new int[] {1}).mul(weights).sum().div((float) b);
+                gc.backward(loss);
+                losses.add(loss);
+            }
+        }
+        NDArray g = model.flatWeights().gradient();
+        for (Denoiser r : replicas) {
+            NDArray rg = r.flatWeights().gradient();
+            Tensors.withoutGrad(() -> g.addi(rg.toDevice(g.getDevice(), false)));
+            zero(rg);
+        }
+        double sum = 0; // read after every part was queued, so that devices run their parts at the same time
+        for (NDArray l : losses) {
+            sum += l.getFloat();
+        }
+        return sum;
+    }
+
+    /** Rows {@code rows} of {@code a}, on device {@code d}. */
+    private static NDArray part(NDArray a, String rows, ai.djl.Device d) {
+        return a.get(rows).toDevice(d, false);
+    }
+
     /** Updates applied by this trainer object (not counting those before a resume). */
     private long updatesHere;
 
@@ -356,7 +446,9 @@ public final class DiffusionTrainer {
             NDArray weights = batch.weights();
             double lossValue;
             last[0] = mark(Phase.NOISING, last[0]);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            if (!replicas.isEmpty()) {
+                lossValue = parallelForwardBackward(batch, b);
+            } else try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray pred = model.forward(batch.xt(), batch.t(), batch.classes(), true);
                 NDArray sq = pred.sub(target).square();
                 NDArray loss = weights == null ? sq.mean() // F.mse_loss
@@ -399,6 +491,7 @@ public final class DiffusionTrainer {
             for (Ema p : powerEmas) {
                 p.update();
             }
+            copyWeightsToReplicas();
             last[0] = mark(Phase.EMA, last[0]);
             return lossValue;
         }

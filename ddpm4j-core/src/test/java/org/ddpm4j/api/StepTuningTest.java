@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Tuned time points: found by the meter, stored beside the checkpoint, used by default, overridden by a spacing. */
+@org.junit.jupiter.api.extension.ExtendWith(org.ddpm4j.util.PrivateCache.class)
 class StepTuningTest {
 
     @TempDir

@@ -47,7 +47,7 @@ public final class StudioServer implements AutoCloseable {
     private final String runsDisplay;
     private final Limits limits;
     private final JobQueue queue;
-    private final Worker worker = new Worker();
+    private final Worker worker;
     private final Javalin app;
 
     /** Event streams open at once, by default; past the cap a stream is answered 503. */
@@ -70,6 +70,12 @@ public final class StudioServer implements AutoCloseable {
      * @param maxStreams event streams open at once
      */
     public StudioServer(Path runsDir, String runsDisplay, Limits limits, Access access, int maxStreams) {
+        this(runsDir, runsDisplay, limits, access, maxStreams, org.ddpm4j.api.ComputeDevice.CPU);
+    }
+
+    /** As above, with the networks on {@code device} (checked by the caller). */
+    public StudioServer(Path runsDir, String runsDisplay, Limits limits, Access access, int maxStreams, org.ddpm4j.api.ComputeDevice device) {
+        this.worker = new Worker(device);
         this.catalog = new RunCatalog(runsDir);
         this.runsDisplay = runsDisplay;
         this.runsAbsolute = runsDir.toAbsolutePath().normalize().toString();

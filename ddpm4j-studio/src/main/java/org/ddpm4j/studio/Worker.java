@@ -36,6 +36,11 @@ final class Worker implements AutoCloseable {
     }
 
     private final Map<String, Loaded> models = new LinkedHashMap<>(4, 0.75f, true);
+    private final org.ddpm4j.api.ComputeDevice device;
+
+    Worker(org.ddpm4j.api.ComputeDevice device) {
+        this.device = device;
+    }
 
     /** Runs a generation through the library and streams it into {@code job}. */
     void generate(Job job, Run run, Requests.Generate g) {
@@ -109,7 +114,7 @@ final class Worker implements AutoCloseable {
         return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
     }
 
-    /** The run's model with its EMA weights, opened once per checkpoint version. */
+    /** The run's model with the weights sampling uses (the meter's choice, else the EMA), opened once per checkpoint version. */
     private DiffusionModel model(String name, Run run) {
         Loaded l = models.get(name);
         if (l != null && l.run() == run) {
@@ -122,7 +127,7 @@ final class Worker implements AutoCloseable {
             String eldest = models.keySet().iterator().next();
             models.remove(eldest).close();
         }
-        Loaded fresh = new Loaded(run, DiffusionModel.open(run.dir()));
+        Loaded fresh = new Loaded(run, DiffusionModel.open(run.dir(), DiffusionModel.Weights.BEST, device));
         models.put(name, fresh);
         return fresh.model();
     }
