@@ -28,7 +28,7 @@ final class Worker implements AutoCloseable {
     /** Images per network call, as {@code ./ddpm sample}'s default --batch, so the same seed gives the same images. */
     static final int BATCH = 64;
 
-    private record Loaded(Run run, DiffusionModel model) implements AutoCloseable {
+    private record Loaded(Run run, long choiceStamp, DiffusionModel model) implements AutoCloseable {
         @Override
         public void close() {
             model.close();
@@ -114,10 +114,14 @@ final class Worker implements AutoCloseable {
         return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
     }
 
-    /** The run's model with the weights sampling uses (the meter's choice, else the EMA), opened once per checkpoint version. */
-    private DiffusionModel model(String name, Run run) {
+    /**
+     * The run's model with the weights sampling uses (the meter's choice, else the EMA), opened once per checkpoint
+     * version and choice of weights ({@code ./ddpm weights} may choose while the studio runs).
+     */
+    DiffusionModel model(String name, Run run) {
+        long stamp = choiceStamp(run);
         Loaded l = models.get(name);
-        if (l != null && l.run() == run) {
+        if (l != null && l.run() == run && l.choiceStamp() == stamp) {
             return l.model();
         }
         if (l != null) {
@@ -127,9 +131,18 @@ final class Worker implements AutoCloseable {
             String eldest = models.keySet().iterator().next();
             models.remove(eldest).close();
         }
-        Loaded fresh = new Loaded(run, DiffusionModel.open(run.dir(), DiffusionModel.Weights.BEST, device));
+        Loaded fresh = new Loaded(run, stamp, DiffusionModel.open(run.dir(), DiffusionModel.Weights.BEST, device));
         models.put(name, fresh);
         return fresh.model();
+    }
+
+    /** When the run's choice of weights was last written (-1: none). */
+    private static long choiceStamp(Run run) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(run.dir().resolve(org.ddpm4j.checkpoint.ChosenWeights.FILE)).toMillis();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     @Override
