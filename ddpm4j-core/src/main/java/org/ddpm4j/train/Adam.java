@@ -77,10 +77,14 @@ public final class Adam {
      */
     public void zeroGradients() {
         for (NDArray w : params) {
-            NDArray g = w.getGradient();
-            g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
-            g.subi(g);
+            zero(w.getGradient());
         }
+    }
+
+    /** Sets a gradient to zero in place, NaN and infinite entries too (for those {@code g - g} is NaN). */
+    static void zero(NDArray g) {
+        g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+        g.subi(g);
     }
 
     public long stepCount() {

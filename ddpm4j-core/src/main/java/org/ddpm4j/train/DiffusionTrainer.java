@@ -88,7 +88,8 @@ public final class DiffusionTrainer {
         } else if (config.budget().steps() > 0) {
             totalSteps = config.budget().steps();
         }
-        primeGradients();
+        primeGradients(model);
+        optimizer.zeroGradients();
     }
 
     /**
@@ -99,11 +100,10 @@ public final class DiffusionTrainer {
      * uninterrupted run from the second step after its checkpoint ({@code KillTest} found it;
      * {@code CrashSafetyTest.aRunResumedInANewProcessEqualsTheUninterruptedOne} keeps it fixed).
      */
-    private void primeGradients() {
+    private static void primeGradients(Denoiser net) {
         try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(model.flatWeights().flat().mul(0f).sum());
+            gc.backward(net.flatWeights().flat().mul(0f).sum());
         }
-        optimizer.zeroGradients();
     }
 
     private final java.util.List<Denoiser> replicas = new java.util.ArrayList<>();
@@ -122,15 +122,17 @@ public final class DiffusionTrainer {
             throw new IllegalArgumentException("a replica must be the same network: " + replica.config() + " is not " + model.config());
         }
         replicas.add(replica);
-        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(replica.flatWeights().flat().mul(0f).sum()); // gradient buffers exist before the first step
-        }
+        primeGradients(replica); // gradient buffers exist before the first step, as the model's do
         zero(replica.flatWeights().gradient());
         copyWeightsToReplicas();
     }
 
-    private static void zero(NDArray a) {
-        Tensors.withoutGrad(() -> a.subi(a));
+    /** Zeroes a replica's gradient as the optimizer zeroes the model's: a NaN or infinite entry is zeroed too. */
+    private static void zero(NDArray g) {
+        Tensors.withoutGrad(() -> {
+            Adam.zero(g);
+            return null;
+        });
     }
 
     /** The model's weights into every replica's (one copy per replica of the flat buffer). */
