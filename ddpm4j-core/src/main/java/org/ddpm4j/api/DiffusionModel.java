@@ -309,8 +309,35 @@ public final class DiffusionModel implements AutoCloseable {
     private GeneratedImages generateValidated(Generation g, GenerationListener listener) {
         ModelConfig mc = run.model();
         int[] classes = classes(g, g.count(), g.everyClass());
-        int n = classes == null ? g.count() : classes.length;
+        int total = classes == null ? g.count() : classes.length;
+        int n = sliceTo(g, total) - g.sliceFrom();
         return new GeneratedImages(draw(g, classes, listener), n, mc.channels(), mc.size());
+    }
+
+    /**
+     * The class of every image {@code g} asks for, in order (the whole request, whatever its slice): -1 for an
+     * unconditional image. Its length is the request's number of images.
+     */
+    public int[] imageClasses(Generation g) {
+        try {
+            int[] classes = classes(g, g.count(), g.everyClass());
+            if (classes == null) {
+                classes = new int[g.count()];
+                Arrays.fill(classes, -1);
+            }
+            return classes;
+        } catch (org.ddpm4j.SettingException e) {
+            throw InvalidRequestException.of(e);
+        }
+    }
+
+    /** The end of {@code g}'s slice of a request of {@code total} images, checked. */
+    private static int sliceTo(Generation g, int total) {
+        int to = g.sliceTo().orElse(total);
+        if (to > total) {
+            throw new InvalidRequestException("slice", "ends at image " + to + " but the request has " + total + " images");
+        }
+        return to;
     }
 
     /**
@@ -412,16 +439,23 @@ public final class DiffusionModel implements AutoCloseable {
         }
     }
 
-    /** The images of {@code g}, image i of class {@code classes[i]} (null: unconditional). */
+    /**
+     * The images of {@code g}'s slice (the whole request unless {@link Generation#sliced()}), image i of the
+     * request of class {@code classes[i]} (null: unconditional).
+     */
     private float[] draw(Generation g, int[] classes, GenerationListener listener) {
         GaussianDiffusion diffusion = run.diffusion().build();
         int steps = steps(g);
         Sampler sampler = new org.ddpm4j.sampler.FixedTimesteps(samplerSettings(g).build(diffusion), timePoints(g).timesteps());
-        int n = classes == null ? g.count() : classes.length;
+        int total = classes == null ? g.count() : classes.length;
+        int from = g.sliceFrom();
+        int to = sliceTo(g, total);
+        int n = to - from;
+        int[] cls = classes == null ? null : Arrays.copyOfRange(classes, from, to);
         int batches = (n + g.batch() - 1) / g.batch();
         Guide guide = guide(g);
         return pipeline(sampler, null, guide).generate(n, steps, g.batch(), new Rng(g.seed()), adapt(listener, batches),
-                classes, guide.settings());
+                cls, guide.settings(), from);
     }
 
     /** The sampling pipeline of this model's network, autoguided by the guide's weak model if it has one. */
@@ -568,61 +602,210 @@ public final class DiffusionModel implements AutoCloseable {
     }
 
     private Evaluation.Result evaluateValidated(Evaluation e, java.io.PrintStream log, GenerationListener listener) {
+        int total = evaluationImages(e);
+        if (!e.realImages()) {
+            steps(e.settings()); // checks the settings before the meter trains
+            samplerSettings(e.settings());
+        }
+        try (Scorer scorer = scorer(e.meter(), log)) {
+            long t0 = System.nanoTime();
+            Evaluation.Part part = evaluatePart(e, scorer, 0, total, listener);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            return evaluateParts(e, scorer, List.of(part), secs);
+        }
+    }
+
+    /**
+     * The images an evaluation draws and scores: its count, times the number of classes for a class-conditional
+     * run scored on every class. {@link #evaluatePart} takes slices of this range.
+     */
+    public int evaluationImages(Evaluation e) {
+        try {
+            int[] classes = evaluationClasses(e);
+            return classes == null ? e.count() : classes.length;
+        } catch (org.ddpm4j.SettingException ex) {
+            throw InvalidRequestException.of(ex);
+        }
+    }
+
+    /** The class of each image an evaluation draws, or null for an unconditional run. */
+    private int[] evaluationClasses(Evaluation e) {
+        Generation g = e.settings();
+        if (g.sliced()) {
+            throw new InvalidRequestException("settings", "an evaluation draws whole requests: its slices are evaluatePart's");
+        }
+        // a conditional run scores n of every class unless one is named; an unconditional run refuses any class
+        return classes(g, e.count(), run.model().conditional() || g.everyClass());
+    }
+
+    /**
+     * The meter of this run's data (version 3, or 2): its classifier, trained and cached the first time (minutes,
+     * reporting to {@code log}), loaded from the cache after. Close it when done; one scorer serves many
+     * evaluations of runs on the same data.
+     */
+    public Scorer scorer(int meterVersion, java.io.PrintStream log) {
+        try {
+            org.ddpm4j.eval.Meter meter = org.ddpm4j.eval.Meter.of(meterVersion);
+            org.ddpm4j.data.ImageSet all = run.loadData(log);
+            return new Scorer(org.ddpm4j.eval.TrainedClassifier.forData(all, meter, log), all, run.train().data().spec());
+        } catch (org.ddpm4j.SettingException ex) {
+            throw InvalidRequestException.of(ex);
+        }
+    }
+
+    /**
+     * Draws images {@code from} to {@code to - 1} of evaluation {@code e} (see {@link #evaluationImages}) and
+     * scores them with {@code scorer}'s classifier: parts of one evaluation, drawn anywhere (a distributed job's
+     * partitions), merge by {@link #evaluateParts} into the evaluation's scores. Parts that start at multiples of
+     * the settings' batch and of {@link Evaluation#BATCH} draw and read the images exactly as one process does.
+     */
+    public Evaluation.Part evaluatePart(Evaluation e, Scorer scorer, int from, int to, GenerationListener listener) {
+        try {
+            return evaluatePartValidated(e, scorer, from, to, listener);
+        } catch (org.ddpm4j.SettingException ex) {
+            throw InvalidRequestException.of(ex);
+        }
+    }
+
+    private Evaluation.Part evaluatePartValidated(Evaluation e, Scorer scorer, int from, int to, GenerationListener listener) {
         ModelConfig mc = run.model();
         Generation g = e.settings();
-        int n = e.count();
-        // a conditional run scores n of every class unless one is named; an unconditional run refuses any class
-        int[] classes = classes(g, n, mc.conditional() || g.everyClass());
-        int one = g.classChoice().isPresent() ? classes[0] : -1; // the one class scored, or -1
-        if (!e.realImages()) {
-            steps(g); // checks the settings before the meter trains
-            samplerSettings(g);
+        int[] classes = evaluationClasses(e);
+        int total = classes == null ? e.count() : classes.length;
+        if (!(from >= 0 && from < to && to <= total)) {
+            throw new InvalidRequestException("slice", "needs 0 <= from < to <= " + total + ", got " + from + ".." + to);
         }
-        org.ddpm4j.eval.Meter meter = org.ddpm4j.eval.Meter.of(e.meter());
-        org.ddpm4j.data.ImageSet all = run.loadData(log);
+        int n = to - from;
+        scorer.check(run);
         Integer trainedDigit = run.train().data().digit();
         int digit = trainedDigit == null ? -1 : trainedDigit;
-        try (org.ddpm4j.eval.TrainedClassifier clf = org.ddpm4j.eval.TrainedClassifier.forData(all, meter, log)) {
-            long t0 = System.nanoTime();
-            int total = classes == null ? n : classes.length;
-            float[] images;
-            if (e.realImages()) {
-                images = classes == null ? org.ddpm4j.eval.Evaluator.randomReal(digit < 0 ? all : all.filterLabel(digit), n, g.seed())
-                        : org.ddpm4j.eval.Evaluator.realOfClasses(all, classes, mc.classes(), g.seed());
-            } else {
-                images = draw(g.toBuilder().count(n).build(), classes, listener);
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            if (classes == null) {
-                org.ddpm4j.data.ImageSet real = digit < 0 ? all : all.filterLabel(digit);
-                org.ddpm4j.eval.Evaluator.Scores s = org.ddpm4j.eval.Evaluator.score(clf, images, n, real, digit);
-                return new Evaluation.Result(s.fid(), s.accuracy(), List.of(), n, n / secs, meter.version(), clf.heldOutAccuracy(),
-                        real.description(), digit);
-            }
-            int k = mc.classes();
-            int[] pred = clf.predict(images, total, mc.channels(), mc.size());
-            int[] ok = new int[k];
-            int[] cnt = new int[k];
-            for (int i = 0; i < total; i++) {
-                cnt[classes[i]]++;
-                ok[classes[i]] += pred[i] == classes[i] ? 1 : 0;
-            }
-            List<Double> perClass = new java.util.ArrayList<>();
-            double sum = 0;
-            int scored = 0;
-            for (int c = 0; c < k; c++) {
-                double a = cnt[c] == 0 ? Double.NaN : (double) ok[c] / cnt[c];
-                perClass.add(a);
-                if (cnt[c] > 0) {
-                    sum += a;
-                    scored++;
-                }
-            }
-            org.ddpm4j.data.ImageSet real = one < 0 ? all : all.filterLabel(one);
-            double fid = org.ddpm4j.eval.Evaluator.score(clf, images, total, real, -1).fid();
-            return new Evaluation.Result(fid, sum / scored, perClass, total, total / secs, meter.version(), clf.heldOutAccuracy(),
-                    real.description(), -1);
+        org.ddpm4j.data.ImageSet all = scorer.data;
+        float[] images;
+        if (e.realImages()) {
+            float[] whole = classes == null ? org.ddpm4j.eval.Evaluator.randomReal(digit < 0 ? all : all.filterLabel(digit), total, g.seed())
+                    : org.ddpm4j.eval.Evaluator.realOfClasses(all, classes, mc.classes(), g.seed());
+            int per = mc.channels() * mc.size() * mc.size();
+            images = Arrays.copyOfRange(whole, from * per, to * per);
+        } else {
+            images = draw(g.toBuilder().count(e.count()).slice(from, to).build(), classes, listener);
         }
+        org.ddpm4j.eval.TrainedClassifier.Output out = scorer.classifier.run(images, n, mc.channels(), mc.size());
+        int k = classes == null ? 1 : mc.classes(); // an unconditional run counts hits of its training digit only
+        int[] ok = new int[k];
+        int[] cnt = new int[k];
+        int[] predicted = new int[scorer.classifier.classes()];
+        for (int i = 0; i < n; i++) {
+            int want = classes == null ? digit : classes[from + i];
+            int slot = classes == null ? 0 : want;
+            int p = out.predictions()[i];
+            predicted[p]++;
+            cnt[slot]++;
+            ok[slot] += p == want ? 1 : 0;
+        }
+        return new Evaluation.Part(n, org.ddpm4j.eval.FeatureSums.of(out.features(), n, org.ddpm4j.eval.Classifier.FEATURES), ok, cnt,
+                predicted);
+    }
+
+    /**
+     * The scores of evaluation {@code e} from its parts ({@link #evaluatePart}), which must cover its images once
+     * each: FID from the merged feature statistics (exact), accuracy from the merged counts. {@code seconds} is the
+     * time it took to draw them, for the speed in the result.
+     */
+    public Evaluation.Result evaluateParts(Evaluation e, Scorer scorer, List<Evaluation.Part> parts, double seconds) {
+        try {
+            return evaluatePartsValidated(e, scorer, parts, seconds);
+        } catch (org.ddpm4j.SettingException ex) {
+            throw InvalidRequestException.of(ex);
+        }
+    }
+
+    private Evaluation.Result evaluatePartsValidated(Evaluation e, Scorer scorer, List<Evaluation.Part> parts, double seconds) {
+        ModelConfig mc = run.model();
+        Generation g = e.settings();
+        int[] classes = evaluationClasses(e);
+        int total = classes == null ? e.count() : classes.length;
+        scorer.check(run);
+        Evaluation.Part sum = Evaluation.Part.sum(parts);
+        if (sum.images() != total) {
+            throw new InvalidRequestException("parts", "cover " + sum.images() + " images, the evaluation has " + total);
+        }
+        int one = g.classChoice().isPresent() ? classes[0] : -1; // the one class scored, or -1
+        Integer trainedDigit = run.train().data().digit();
+        int digit = trainedDigit == null ? -1 : trainedDigit;
+        org.ddpm4j.data.ImageSet all = scorer.data;
+        int meter = scorer.classifier.meter().version();
+        double held = scorer.classifier.heldOutAccuracy();
+        if (classes == null) {
+            org.ddpm4j.data.ImageSet real = digit < 0 ? all : all.filterLabel(digit);
+            double fid = org.ddpm4j.eval.Frechet.distance(sum.features().stats(), scorer.realStats(real, digit));
+            double acc = digit < 0 ? Double.NaN : (double) sum.hits()[0] / total;
+            return new Evaluation.Result(fid, acc, List.of(), total, total / seconds, meter, held, real.description(), digit);
+        }
+        int k = mc.classes();
+        List<Double> perClass = new java.util.ArrayList<>();
+        double acc = 0;
+        int scored = 0;
+        for (int c = 0; c < k; c++) {
+            double a = sum.counts()[c] == 0 ? Double.NaN : (double) sum.hits()[c] / sum.counts()[c];
+            perClass.add(a);
+            if (sum.counts()[c] > 0) {
+                acc += a;
+                scored++;
+            }
+        }
+        org.ddpm4j.data.ImageSet real = one < 0 ? all : all.filterLabel(one);
+        double fid = org.ddpm4j.eval.Frechet.distance(sum.features().stats(), scorer.realStats(real, one));
+        return new Evaluation.Result(fid, acc / scored, perClass, total, total / seconds, meter, held, real.description(), -1);
+    }
+
+    /**
+     * The quality meter of one dataset, open: its classifier (native memory until {@link #close}) and the real
+     * images' feature statistics, computed once per reference set. Made by {@link DiffusionModel#scorer}; not
+     * thread-safe.
+     */
+    public static final class Scorer implements AutoCloseable {
+        private final org.ddpm4j.eval.TrainedClassifier classifier;
+        private final org.ddpm4j.data.ImageSet data;
+        private final String dataSpec;
+        private final java.util.Map<Integer, org.ddpm4j.eval.Frechet.Stats> real = new java.util.HashMap<>();
+
+        private Scorer(org.ddpm4j.eval.TrainedClassifier classifier, org.ddpm4j.data.ImageSet data, String dataSpec) {
+            this.classifier = classifier;
+            this.data = data;
+            this.dataSpec = dataSpec;
+        }
+
+        /** Refuses a run trained on other data than this scorer's. */
+        private void check(Run run) {
+            if (!run.train().data().spec().equals(dataSpec)) {
+                throw new InvalidRequestException("scorer", "reads data " + dataSpec + " but the run " + run.dir() + " was trained on "
+                        + run.train().data().spec());
+            }
+        }
+
+        /** The meter's version. */
+        public int meter() {
+            return classifier.meter().version();
+        }
+
+        /** The share of real images held out from the classifier's training that it reads right. */
+        public double heldOutAccuracy() {
+            return classifier.heldOutAccuracy();
+        }
+
+        private org.ddpm4j.eval.Frechet.Stats realStats(org.ddpm4j.data.ImageSet set, int label) {
+            return real.computeIfAbsent(label, l -> org.ddpm4j.eval.Evaluator.realStats(classifier, set));
+        }
+
+        @Override
+        public void close() {
+            classifier.close();
+        }
+    }
+
+    /** The data the run was trained on, as {@code --data} named it ({@code mnist}, {@code idx:DIR}, a folder...). */
+    public String dataSpec() {
+        return run.train().data().spec();
     }
 
     /** The kind of network: {@code unet}, or {@code seed} for the seed's small conv net. */

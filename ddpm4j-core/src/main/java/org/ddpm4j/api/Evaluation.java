@@ -94,6 +94,73 @@ public final class Evaluation {
         }
     }
 
+    /**
+     * The meter's reading of a slice of an evaluation's images ({@link DiffusionModel#evaluatePart}): their
+     * feature statistics and, per class, how many were drawn and how many the classifier read as drawn (an
+     * unconditional run has one slot, its training digit). Parts add up exactly; serializable, so a distributed
+     * job's tasks can return them.
+     *
+     * @param images the images read
+     * @param features their classifier features' statistics
+     * @param hits per class slot, the images read as the class they were drawn as
+     * @param counts per class slot, the images drawn
+     * @param predicted per class of the classifier, the images it read as that class
+     */
+    public record Part(int images, org.ddpm4j.eval.FeatureSums features, int[] hits, int[] counts, int[] predicted)
+            implements java.io.Serializable {
+
+        public Part {
+            hits = hits.clone();
+            counts = counts.clone();
+            predicted = predicted.clone();
+        }
+
+        @Override
+        public int[] hits() {
+            return hits.clone();
+        }
+
+        @Override
+        public int[] counts() {
+            return counts.clone();
+        }
+
+        @Override
+        public int[] predicted() {
+            return predicted.clone();
+        }
+
+        /** Both parts' images together. */
+        public Part plus(Part o) {
+            if (o.hits.length != hits.length || o.predicted.length != predicted.length) {
+                throw new IllegalArgumentException("parts of different evaluations");
+            }
+            int[] h = hits.clone();
+            int[] c = counts.clone();
+            int[] p = predicted.clone();
+            for (int i = 0; i < h.length; i++) {
+                h[i] += o.hits[i];
+                c[i] += o.counts[i];
+            }
+            for (int i = 0; i < p.length; i++) {
+                p[i] += o.predicted[i];
+            }
+            return new Part(Math.addExact(images, o.images), features.plus(o.features), h, c, p);
+        }
+
+        /** The sum of one or more parts, in order. */
+        public static Part sum(List<Part> parts) {
+            if (parts.isEmpty()) {
+                throw new InvalidRequestException("parts", "no parts to merge");
+            }
+            Part s = parts.get(0);
+            for (int i = 1; i < parts.size(); i++) {
+                s = s.plus(parts.get(i));
+            }
+            return s;
+        }
+    }
+
     /** Builds an {@link Evaluation}; {@link #build} validates every setting once. */
     public static final class Builder {
         private int count = 500;

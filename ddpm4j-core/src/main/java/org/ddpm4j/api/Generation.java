@@ -35,6 +35,8 @@ public final class Generation {
     private final Guide guide;
     private final long seed;
     private final int batch;
+    private final int sliceFrom;
+    private final int sliceTo; // 0 = the whole request
 
     private Generation(Builder b) {
         this.count = InvalidRequestException.range("count", b.count, 1, MAX_COUNT);
@@ -59,6 +61,11 @@ public final class Generation {
         this.variance = b.variance;
         this.clipX0 = b.clipX0;
         this.guide = b.guide; // null: the model's default
+        if (b.sliceTo != 0 && !(b.sliceFrom >= 0 && b.sliceFrom < b.sliceTo)) {
+            throw new InvalidRequestException("slice", "needs 0 <= from < to, got " + b.sliceFrom + ".." + b.sliceTo);
+        }
+        this.sliceFrom = b.sliceFrom;
+        this.sliceTo = b.sliceTo;
     }
 
     public static Builder builder() {
@@ -81,6 +88,8 @@ public final class Generation {
         b.guide = guide;
         b.seed = seed;
         b.batch = batch;
+        b.sliceFrom = sliceFrom;
+        b.sliceTo = sliceTo;
         return b;
     }
 
@@ -161,6 +170,23 @@ public final class Generation {
         return batch;
     }
 
+    /**
+     * True if the request draws only a slice of its images ({@link Builder#slice}).
+     */
+    public boolean sliced() {
+        return sliceTo != 0;
+    }
+
+    /** The index of the first image drawn: 0, or the start of the {@link Builder#slice slice}. */
+    public int sliceFrom() {
+        return sliceFrom;
+    }
+
+    /** The index after the last image drawn when {@link #sliced()}; empty for the whole request. */
+    public OptionalInt sliceTo() {
+        return sliceTo == 0 ? OptionalInt.empty() : OptionalInt.of(sliceTo);
+    }
+
     /** Builds a {@link Generation}; {@link #build} validates every setting once. */
     public static final class Builder {
         private int count = 16;
@@ -176,6 +202,8 @@ public final class Generation {
         private Guide guide;
         private long seed;
         private int batch = Defaults.BATCH;
+        private int sliceFrom;
+        private int sliceTo;
 
         private Builder() {}
 
@@ -304,6 +332,26 @@ public final class Generation {
 
         public Builder batch(int batch) {
             this.batch = batch;
+            return this;
+        }
+
+        /**
+         * Draws only images {@code from} to {@code to - 1} of the request (in its order: for every class, class 0's
+         * first), each the same image, bit for bit, as in the whole request when {@code from} is a multiple of the
+         * {@link #batch} (the batches then start at the same images). Slices of one request, drawn anywhere, together
+         * make exactly its images: this is how a distributed job splits its work. {@code to} must not pass the
+         * request's last image.
+         */
+        public Builder slice(int from, int to) {
+            this.sliceFrom = from;
+            this.sliceTo = to;
+            return this;
+        }
+
+        /** Drops a {@link #slice}: the whole request. */
+        public Builder wholeRequest() {
+            this.sliceFrom = 0;
+            this.sliceTo = 0;
             return this;
         }
 

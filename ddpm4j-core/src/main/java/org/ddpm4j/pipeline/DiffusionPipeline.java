@@ -97,6 +97,17 @@ public final class DiffusionPipeline {
 
     /** As above, with every guidance setting. */
     public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener, int[] classes, Guidance guidance) {
+        return generate(n, numSteps, batchSize, rng, listener, classes, guidance, 0);
+    }
+
+    /**
+     * Images {@code first} to {@code first + n - 1} of a request: the same images, bit for bit, as those of a
+     * request from image 0 whose batches start at the same indices (oneDNN's rounding depends on the batch size),
+     * so a large request splits into slices that together draw exactly its images. {@code classes} has one
+     * class per image of the slice.
+     */
+    public float[] generate(int n, int numSteps, int batchSize, Rng rng, StepListener listener, int[] classes, Guidance guidance,
+            long first) {
         int c = model.config().channels();
         int s = model.config().size();
         int per = c * s * s;
@@ -105,7 +116,7 @@ public final class DiffusionPipeline {
         for (int start = 0; start < n; start += batchSize) {
             int b = Math.min(batchSize, n - start);
             int[] cls = classes == null ? null : Arrays.copyOfRange(classes, start, start + b);
-            float[] imgs = generateBatch(b, numSteps, new PerImageNoise(base, start, b), listener, cls, guidance);
+            float[] imgs = generateBatch(b, numSteps, new PerImageNoise(base, first + start, b), listener, cls, guidance);
             System.arraycopy(imgs, 0, out, start * per, imgs.length);
             NativeMemory.trim(); // the batch's tensors are freed: give their pages back (see NativeMemory)
         }

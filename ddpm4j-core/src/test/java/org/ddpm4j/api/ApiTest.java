@@ -238,6 +238,59 @@ class ApiTest {
     }
 
     @Test
+    void slicesOfARequestAreItsImagesBitForBit() {
+        try (DiffusionModel model = DiffusionModel.open(cond)) {
+            Generation whole = Generation.builder().count(5).everyClass().steps(3).seed(7).batch(2).build();
+            float[] all = model.generate(whole).values();
+            int per = 64;
+            assertArrayEquals(new int[] {0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, model.imageClasses(whole));
+            // slices that start at multiples of the batch: the same batches, so the same floats
+            int[][] cuts = {{0, 4}, {4, 6}, {6, 10}};
+            for (int[] c : cuts) {
+                GeneratedImages part = model.generate(whole.toBuilder().slice(c[0], c[1]).build());
+                assertEquals(c[1] - c[0], part.count());
+                assertArrayEquals(java.util.Arrays.copyOfRange(all, c[0] * per, c[1] * per), part.values(),
+                        "images " + c[0] + ".." + c[1] + " (classes across the cut at 5)");
+            }
+            assertEquals("slice", assertThrows(InvalidRequestException.class,
+                    () -> model.generate(whole.toBuilder().slice(8, 11).build())).field(), "past the request's 10 images");
+            assertEquals("slice", assertThrows(InvalidRequestException.class, () -> whole.toBuilder().slice(3, 3).build()).field());
+            assertArrayEquals(new int[] {-1, -1, -1}, model.imageClasses(Generation.builder().count(3).build()), "unconditional");
+        }
+    }
+
+    @Test
+    void evaluationPartsMergeIntoTheWholeEvaluation() {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        for (Path run : new Path[] {cond, plain}) {
+            try (DiffusionModel model = DiffusionModel.open(run); DiffusionModel.Scorer scorer = model.scorer(3, quiet)) {
+                Evaluation e = Evaluation.builder().count(12).settings(Generation.builder().steps(3).seed(4).batch(3).build()).build();
+                Evaluation.Result whole = model.evaluate(e, quiet);
+                int total = model.evaluationImages(e);
+                assertEquals(run == cond ? 24 : 12, total);
+                List<Evaluation.Part> parts = new ArrayList<>();
+                int[] cuts = {0, 3, 9, total};
+                for (int k = 0; k + 1 < cuts.length; k++) {
+                    parts.add(model.evaluatePart(e, scorer, cuts[k], cuts[k + 1], GenerationListener.NONE));
+                }
+                Evaluation.Result merged = model.evaluateParts(e, scorer, parts, 1.0);
+                // the merge is exact; the classifier reads the parts in smaller batches than the whole, and oneDNN's
+                // rounding depends on the batch (measured: 5e-9 relative)
+                assertEquals(whole.fid(), merged.fid(), 1e-6 * whole.fid(), run + ": FID of three parts");
+                assertEquals(whole.accuracy(), merged.accuracy(), 0.0, run + ": accuracy");
+                assertEquals(whole.classAccuracy(), merged.classAccuracy());
+                assertEquals(total, merged.images());
+                Evaluation.Result one = model.evaluateParts(e, scorer, List.of(model.evaluatePart(e, scorer, 0, total, GenerationListener.NONE)), 1.0);
+                assertEquals(whole.fid(), one.fid(), 0.0, "one part is the whole evaluation exactly");
+                assertEquals("parts", assertThrows(InvalidRequestException.class,
+                        () -> model.evaluateParts(e, scorer, parts.subList(0, 2), 1.0)).field(), "parts that miss images");
+                assertEquals("slice", assertThrows(InvalidRequestException.class,
+                        () -> model.evaluatePart(e, scorer, 5, total + 1, GenerationListener.NONE)).field());
+            }
+        }
+    }
+
+    @Test
     void evaluatesWithTheMeter() {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (DiffusionModel model = DiffusionModel.open(cond)) {
