@@ -23,6 +23,14 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
 
     /** Prints the JSON line and the table of evaluation {@code r} of {@code g} on {@code model}. */
     void print(PrintStream out, DiffusionModel model, Generation g, Evaluation.Result r, boolean autoguided) {
+        print(out, model, g, r, autoguided, null);
+    }
+
+    /**
+     * As {@link #print(PrintStream, DiffusionModel, Generation, Evaluation.Result, boolean)}, with {@code unguided}
+     * (or null): the same seeds and classes drawn without guidance, whose FID gives the guidance's cost.
+     */
+    void print(PrintStream out, DiffusionModel model, Generation g, Evaluation.Result r, boolean autoguided, Evaluation.Result unguided) {
         SamplerConfig sc = model.samplerSettings(g);
         String origin = real ? "no" : model.timePoints(g).origin();
         int steps = model.steps(g);
@@ -60,6 +68,19 @@ record EvalReport(Path run, boolean real, long seed, Path guideRun) {
             }
             j.addProperty("accuracy", round(r.accuracy(), 4));
             j.add("class_accuracy", per);
+            int worst = r.worstClass();
+            if (worst >= 0) {
+                j.addProperty("worst_class", worst);
+                j.addProperty("worst_class_accuracy", round(r.classAccuracy().get(worst), 4));
+                table.append(String.format(Locale.ROOT, "  worst class     %d, %.2f%%%n", worst, 100 * r.classAccuracy().get(worst)));
+            }
+            if (unguided != null) {
+                j.addProperty("fid_unguided", round(unguided.fid(), 3));
+                j.addProperty("accuracy_unguided", round(unguided.accuracy(), 4));
+                j.addProperty("guidance_fid_cost", round(r.fid() / unguided.fid(), 4));
+                table.append(String.format(Locale.ROOT, "  unguided        FID %.3f, accuracy %.2f%%: the guidance costs %.2fx the unguided FID%n",
+                        unguided.fid(), 100 * unguided.accuracy(), r.fid() / unguided.fid()));
+            }
         } else if (!Double.isNaN(r.accuracy())) {
             j.addProperty("accuracy", round(r.accuracy(), 4));
         }

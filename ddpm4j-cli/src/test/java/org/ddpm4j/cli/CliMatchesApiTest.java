@@ -2,6 +2,9 @@ package org.ddpm4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,6 +16,7 @@ import com.google.gson.JsonParser;
 import org.ddpm4j.api.DiffusionModel;
 import org.ddpm4j.api.Evaluation;
 import org.ddpm4j.api.Generation;
+import org.ddpm4j.api.Guide;
 import org.ddpm4j.api.SamplerKind;
 import org.ddpm4j.api.Training;
 import org.ddpm4j.data.TinyData;
@@ -54,9 +58,12 @@ class CliMatchesApiTest {
         }
         // ./ddpm eval scores what the evaluation API scores
         Evaluation.Result r;
+        Evaluation.Result plain;
         try (DiffusionModel model = DiffusionModel.open(run)) {
             r = model.evaluate(Evaluation.builder().count(10).settings(Generation.builder().steps(4).guidance(2).seed(1).batch(250).build()).build(), new PrintStream(new ByteArrayOutputStream()));
+            plain = model.evaluate(Evaluation.builder().count(10).settings(Generation.builder().steps(4).guide(Guide.none()).seed(1).batch(250).build()).build(), new PrintStream(new ByteArrayOutputStream()));
         }
+        assertNotEquals(r.fid(), plain.fid(), "guidance 2 changes the images");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
                 "eval", "--run", run.toString(), "--n", "10", "--steps", "4", "--guidance", "2", "--seed", "1");
@@ -68,5 +75,20 @@ class CliMatchesApiTest {
         for (int c = 0; c < 2; c++) {
             assertEquals(r.classAccuracy().get(c), line.getAsJsonArray("class_accuracy").get(c).getAsDouble(), 1e-4);
         }
+        // beside the mean: the worst class, and the cost of the guidance against the same seeds unguided
+        assertEquals(r.worstClass(), line.get("worst_class").getAsInt());
+        assertEquals(r.classAccuracy().get(r.worstClass()), line.get("worst_class_accuracy").getAsDouble(), 1e-4);
+        assertEquals(plain.fid(), line.get("fid_unguided").getAsDouble(), 1e-3 * Math.max(1, plain.fid()));
+        assertEquals(plain.accuracy(), line.get("accuracy_unguided").getAsDouble(), 1e-4);
+        assertEquals(r.fid() / plain.fid(), line.get("guidance_fid_cost").getAsDouble(), 1e-3 * Math.max(1, r.fid() / plain.fid()));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("worst class"), "the table names the worst class");
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("the guidance costs"), "the table gives the guidance's cost");
+        out.reset();
+        code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                "eval", "--run", run.toString(), "--n", "10", "--steps", "4", "--guidance", "2", "--seed", "1", "--no-unguided");
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        line = JsonParser.parseString(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow()).getAsJsonObject();
+        assertFalse(line.has("fid_unguided"), "--no-unguided skips the unguided scoring");
+        assertEquals(r.fid(), line.get("fid").getAsDouble(), 1e-3 * Math.max(1, r.fid()));
     }
 }
